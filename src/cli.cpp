@@ -1,0 +1,372 @@
+#include "cli.h"
+
+#include <cstdio>
+#include <cstring>
+
+#include "signals.h"
+
+const char kUsage[] =
+    "usage: cinit [OPTIONS] [--] COMMAND [ARG...]\n"
+    "       cinit status [--ready | --live] [NAME]\n"
+    "       cinit --help | --version\n"
+    "\n"
+    "Runs COMMAND as the main child, forwards signals to it, reaps zombies,\n"
+    "supervises sidecars and init tasks, and exits with the main's status.\n"
+    "\n"
+    "options (environment form in brackets; the command line wins):\n"
+    "  -g, --pgroup             forward signals to the main's process group [CINIT_PGROUP=1]\n"
+    "  -r, --rewrite SRC:DST    forward signal SRC as DST; DST 0 drops it (repeatable) [CINIT_REWRITE]\n"
+    "  -e, --remap-exit CODE    treat the main's exit CODE as 0 (repeatable) [CINIT_REMAP_EXIT]\n"
+    "  -p, --pdeathsig SIG      act as if SIG was received when cinit's parent dies [CINIT_PDEATHSIG]\n"
+    "  -t, --timeout DURATION   stop the main after DURATION; exit 124 [CINIT_TIMEOUT]\n"
+    "      --grace DURATION     whole shutdown budget, default 10s [CINIT_GRACE]\n"
+    "  -u, --user USER[:GROUP]  run the main as this user [CINIT_USER]\n"
+    "      --sidecar SPEC       declare a sidecar (repeatable) [CINIT_SIDECAR_<n>]\n"
+    "      --init SPEC          declare an init task run before the main (repeatable) [CINIT_INIT_<n>]\n"
+    "      --config FILE        read declarations and options from FILE [CINIT_CONFIG]\n"
+    "      --log-prefix         prefix sidecar output lines with 'NAME | ' [CINIT_LOG_PREFIX=1]\n"
+    "  -v, --verbose            more diagnostics (repeatable) [CINIT_VERBOSE=N]\n"
+    "  -w, --warn-reaped        log each reaped process that was not a known child [CINIT_WARN_REAPED=1]\n"
+    "  -h, --help               show this help\n"
+    "  -V, --version            show the version\n"
+    "  -s, --subreaper          accepted for tini compatibility; cinit always reaps\n"
+    "  -c, --single-child       accepted for dumb-init compatibility; the default\n"
+    "  -l, --license            show the license\n"
+    "\n"
+    "DURATION: 250ms, 5s, 2m, 1h or bare seconds. SIG: TERM, SIGTERM, RTMIN+3 or a number.\n"
+    "SPEC: NAME [restart=, ok-codes=, ready=, ready-timeout=, critical, stop-signal=,\n"
+    "      stop-timeout=, backoff=, backoff-max=, max-restarts=, user=, cwd=, env=, log=] -- ARGV...\n"
+    "exit status: the main's (128+N if killed by signal N); 124 timeout; 125 bad usage;\n"
+    "             126 command not executable; 127 command not found.\n";
+
+namespace {
+
+enum class Arg : uint8_t { kNone, kValue };
+
+struct OptionDef {
+  const char* long_name;
+  char short_name;
+  Arg arg;
+};
+
+// Every option cinit knows, including the tini and dumb-init spellings.
+constexpr OptionDef kOptions[] = {
+    {"pgroup", 'g', Arg::kNone},        {"rewrite", 'r', Arg::kValue},
+    {"remap-exit", 'e', Arg::kValue},   {"pdeathsig", 'p', Arg::kValue},
+    {"timeout", 't', Arg::kValue},      {"grace", 0, Arg::kValue},
+    {"user", 'u', Arg::kValue},         {"sidecar", 0, Arg::kValue},
+    {"init", 0, Arg::kValue},           {"config", 0, Arg::kValue},
+    {"log-prefix", 0, Arg::kNone},      {"verbose", 'v', Arg::kNone},
+    {"warn-reaped", 'w', Arg::kNone},   {"help", 'h', Arg::kNone},
+    {"version", 'V', Arg::kNone},       {"subreaper", 's', Arg::kNone},
+    {"single-child", 'c', Arg::kNone},  {"license", 'l', Arg::kNone},
+};
+
+const OptionDef* FindLong(std::string_view name) {
+  for (const auto& o : kOptions)
+    if (name == o.long_name) return &o;
+  return nullptr;
+}
+
+const OptionDef* FindShort(char c) {
+  for (const auto& o : kOptions)
+    if (o.short_name == c) return &o;
+  return nullptr;
+}
+
+void SetBit(uint64_t* bits, int n) { bits[n / 64] |= 1ULL << (n % 64); }
+
+// Lists ("TERM:QUIT,INT:0", "1 2") are accepted wherever an option repeats.
+template <class F>
+Status ForEachItem(std::string_view list, F&& apply) {
+  size_t i = 0;
+  bool any = false;
+  while (i < list.size()) {
+    while (i < list.size() && (list[i] == ',' || list[i] == ' ' || list[i] == '\t')) i++;
+    size_t start = i;
+    while (i < list.size() && list[i] != ',' && list[i] != ' ' && list[i] != '\t') i++;
+    if (i > start) {
+      any = true;
+      Status s = apply(list.substr(start, i - start));
+      if (!s.ok) return s;
+    }
+  }
+  if (!any) return Status::Fail("an empty list was given");
+  return Ok();
+}
+
+Status ApplyRewrite(Options* o, std::string_view item) {
+  size_t colon = item.find(':');
+  if (colon == std::string_view::npos)
+    return Status::Fail("--rewrite '%.*s': use SRC:DST, e.g. TERM:QUIT or INT:0", (int)item.size(), item.data());
+  auto from = ParseSignal(item.substr(0, colon));
+  if (!from.ok) return Status::Fail("--rewrite: %s", from.error.text);
+  auto to = ParseSignal(item.substr(colon + 1), /*allow_zero=*/true);
+  if (!to.ok) return Status::Fail("--rewrite: %s", to.error.text);
+  o->rewrite[from.value] = static_cast<int8_t>(to.value);
+  return Ok();
+}
+
+Status ApplyRemap(Options* o, std::string_view item) {
+  auto code = ParseUnsigned(item, 255);
+  if (!code.ok) return Status::Fail("--remap-exit: %s: an exit code is 0-255", code.error.text);
+  SetBit(o->remap_exit, code.value);
+  return Ok();
+}
+
+Status ApplyFlag(bool* flag, std::string_view value) {
+  auto b = ParseBool(value);
+  if (!b.ok) return Status::Fail("%s", b.error.text);
+  *flag = b.value;
+  return Ok();
+}
+
+// "--grace: bad duration ..." with the option's name in front.
+Status Named(std::string_view name, const Error& e) {
+  return Status::Fail("--%.*s: %s", (int)name.size(), name.data(), e.text);
+}
+
+// Turns "CINIT_LOG_PREFIX" into "log-prefix" in buf.
+std::string_view EnvToOptionName(std::string_view var, char* buf, size_t size) {
+  size_t n = 0;
+  for (char c : var) {
+    if (n + 1 >= size) break;
+    buf[n++] = c == '_' ? '-' : (c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  }
+  return std::string_view(buf, n);
+}
+
+struct PendingDecl {
+  uint32_t order;
+  DeclKind kind;
+  const char* text;
+  const char* var;
+};
+
+Status AddDecl(DeclKind kind, std::string_view text, const Origin& origin, DeclTable* decls, Arena* arena) {
+  Decl d;
+  d.kind = kind;
+  d.origin = origin;
+  Status s = ParseDecl(text, kind, arena, &d);
+  if (!s.ok) return Status::Fail("%s: %s", d.origin.text, s.error.text);
+  s = AddOrReplace(decls, d);
+  if (!s.ok) return Status::Fail("%s: %s", d.origin.text, s.error.text);
+  return Ok();
+}
+
+// CINIT_SIDECAR_<n> / CINIT_INIT_<n>, applied in the order of n.
+Status ApplyEnvDecls(char** envp, DeclTable* decls, Arena* arena) {
+  PendingDecl pending[kMaxDecls * 2];
+  int count = 0;
+  for (char** e = envp; e && *e; e++) {
+    std::string_view entry(*e);
+    DeclKind kind;
+    size_t prefix;
+    if (entry.starts_with("CINIT_SIDECAR_")) kind = DeclKind::kSidecar, prefix = 14;
+    else if (entry.starts_with("CINIT_INIT_")) kind = DeclKind::kInit, prefix = 11;
+    else continue;
+    size_t eq = entry.find('=');
+    if (eq == std::string_view::npos) continue;
+    auto n = ParseUnsigned(entry.substr(prefix, eq - prefix), 1000000);
+    if (!n.ok)
+      return Status::Fail("%.*s: the suffix must be a number, e.g. CINIT_SIDECAR_1", (int)eq, entry.data());
+    if (count == kMaxDecls * 2) return Status::Fail("too many CINIT_SIDECAR_<n>/CINIT_INIT_<n> variables (at most %d)", kMaxDecls);
+    // Stable insertion by n; an init task sorts before a sidecar of the same n.
+    uint32_t order = n.value * 2 + (kind == DeclKind::kSidecar);
+    int at = count;
+    while (at > 0 && pending[at - 1].order > order) {
+      pending[at] = pending[at - 1];
+      at--;
+    }
+    pending[at] = PendingDecl{order, kind, *e + eq + 1, *e};
+    count++;
+  }
+  for (int i = 0; i < count; i++) {
+    const char* var = pending[i].var;
+    Origin origin;
+    snprintf(origin.text, sizeof origin.text, "%.*s", static_cast<int>(strchr(var, '=') - var), var);
+    Status s = AddDecl(pending[i].kind, pending[i].text, origin, decls, arena);
+    if (!s.ok) return s;
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Status ApplyOption(Options* o, std::string_view name, std::string_view value) {
+  if (name == "pgroup") return ApplyFlag(&o->pgroup, value);
+  if (name == "log-prefix") return ApplyFlag(&o->log_prefix, value);
+  if (name == "warn-reaped") return ApplyFlag(&o->warn_reaped, value);
+  if (name == "rewrite") return ForEachItem(value, [o](std::string_view i) { return ApplyRewrite(o, i); });
+  if (name == "remap-exit") return ForEachItem(value, [o](std::string_view i) { return ApplyRemap(o, i); });
+  if (name == "pdeathsig") {
+    auto sig = ParseSignal(value);
+    if (!sig.ok) return Named(name, sig.error);
+    o->pdeathsig = sig.value;
+    return Ok();
+  }
+  if (name == "timeout" || name == "grace") {
+    auto d = ParseDuration(value);
+    if (!d.ok) return Named(name, d.error);
+    (name == "timeout" ? o->timeout : o->grace) = d.value;
+    return Ok();
+  }
+  if (name == "user") {
+    if (value.empty() || value.size() >= sizeof o->user)
+      return Status::Fail("--user: give a user name or number, e.g. nobody or 65534:65534");
+    memcpy(o->user, value.data(), value.size());
+    o->user[value.size()] = '\0';
+    return Ok();
+  }
+  if (name == "verbose") {
+    auto v = ParseUnsigned(value, 9);
+    if (!v.ok) return Named(name, v.error);
+    o->verbosity = static_cast<int>(v.value);
+    return Ok();
+  }
+  return Status::Fail("unknown option '%.*s'", (int)name.size(), name.data());
+}
+
+bool IsCinitVariable(const char* env_entry) { return strncmp(env_entry, "CINIT_", 6) == 0; }
+
+Status ParseInvocation(int argc, char** argv, char** envp, ConfigLoader load_config, Options* o,
+                       DeclTable* decls, Arena* arena) {
+  if (argc >= 2 && strcmp(argv[1], "status") == 0) {
+    o->mode = Mode::kStatus;
+    for (int i = 2; i < argc; i++) {
+      std::string_view a(argv[i]);
+      if (a == "--ready") o->status.ready = true;
+      else if (a == "--live") o->status.live = true;
+      else if (!a.empty() && a[0] != '-' && !o->status.name) o->status.name = argv[i];
+      else return Status::Fail("status: unexpected '%s': use cinit status [--ready | --live] [NAME]", argv[i]);
+    }
+    if (o->status.ready && o->status.live) return Status::Fail("status: give --ready or --live, not both");
+    return Ok();
+  }
+
+  // The config file comes first (lowest precedence), so find its path first.
+  for (char** e = envp; e && *e; e++)
+    if (strncmp(*e, "CINIT_CONFIG=", 13) == 0) o->config_path = *e + 13, o->config_explicit = true;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--") == 0 || argv[i][0] != '-') break;
+    if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) o->config_path = argv[i + 1], o->config_explicit = true;
+    else if (strncmp(argv[i], "--config=", 9) == 0) o->config_path = argv[i] + 9, o->config_explicit = true;
+  }
+  if (!o->config_path) o->config_path = "/etc/cinit.conf";
+  if (load_config) {
+    Status s = load_config(o->config_path, o->config_explicit, o, decls, arena);
+    if (!s.ok) return s;
+  }
+
+  // Then the environment.
+  for (char** e = envp; e && *e; e++) {
+    if (!IsCinitVariable(*e)) continue;
+    std::string_view entry(*e + 6);
+    size_t eq = entry.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string_view var = entry.substr(0, eq), value = entry.substr(eq + 1);
+    if (var == "CONFIG" || var == "STATE_DIR" || var.starts_with("SIDECAR_") || var.starts_with("INIT_")) continue;
+    char name_buf[64];
+    std::string_view name = EnvToOptionName(var, name_buf, sizeof name_buf);
+    const OptionDef* def = FindLong(name);
+    if (!def || name == "sidecar" || name == "init" || name == "help" || name == "version" || name == "license" ||
+        name == "subreaper" || name == "single-child") {
+      continue;  // Not ours to judge: other tools share the CINIT_ prefix less often than typos do, but never fail on them.
+    }
+    Status s = ApplyOption(o, name, value);
+    if (!s.ok) return Status::Fail("CINIT_%.*s: %s", (int)var.size(), var.data(), s.error.text);
+  }
+  {
+    Status s = ApplyEnvDecls(envp, decls, arena);
+    if (!s.ok) return s;
+  }
+
+  // Then the command line. Options end at "--" or the first non-option word.
+  int i = 1;
+  int cli_verbosity = -1;
+  for (; i < argc; i++) {
+    const char* arg = argv[i];
+    if (strcmp(arg, "--") == 0) {
+      i++;
+      break;
+    }
+    if (arg[0] != '-' || arg[1] == '\0') break;
+
+    const OptionDef* def;
+    const char* value = nullptr;
+    char short_buf[3] = {'-', 0, 0};
+    std::string_view shown;  // the option as the user wrote it, for messages
+    if (arg[1] == '-') {
+      std::string_view body(arg + 2);
+      size_t eq = body.find('=');
+      std::string_view name = body.substr(0, eq);
+      def = FindLong(name);
+      if (!def) return Status::Fail("unknown option '%s': see cinit --help", arg);
+      shown = std::string_view(arg, 2 + name.size());
+      if (eq != std::string_view::npos) {
+        if (def->arg == Arg::kNone) return Status::Fail("option '%.*s' takes no value", (int)shown.size(), shown.data());
+        value = arg + 2 + eq + 1;
+      }
+    } else {
+      // Short options cluster: "-gv", "-e3", "-t 5s".
+      def = FindShort(arg[1]);
+      if (!def) return Status::Fail("unknown option '-%c': see cinit --help", arg[1]);
+      short_buf[1] = arg[1];
+      shown = short_buf;
+      if (def->arg == Arg::kValue) {
+        if (arg[2]) value = arg + 2;
+      } else if (arg[2]) {
+        for (const char* c = arg + 2; *c; c++) {
+          const OptionDef* more = FindShort(*c);
+          if (!more || more->arg != Arg::kNone)
+            return Status::Fail("unknown option cluster '%s': write options separately", arg);
+        }
+      }
+    }
+    if (def->arg == Arg::kValue && !value) {
+      if (i + 1 >= argc)
+        return Status::Fail("option '%.*s' needs a value: see cinit --help", (int)shown.size(), shown.data());
+      value = argv[++i];
+    }
+
+    // Flags without values, possibly clustered.
+    const char* cluster = (arg[1] != '-' && def->arg == Arg::kNone) ? arg + 1 : nullptr;
+    const OptionDef* flags[16];
+    int nflags = 0;
+    if (cluster) {
+      for (const char* c = cluster; *c && nflags < 16; c++) flags[nflags++] = FindShort(*c);
+    } else if (def->arg == Arg::kNone) {
+      flags[nflags++] = def;
+    }
+    for (int f = 0; f < nflags; f++) {
+      std::string_view n = flags[f]->long_name;
+      if (n == "pgroup") o->pgroup = true;
+      else if (n == "log-prefix") o->log_prefix = true;
+      else if (n == "warn-reaped") o->warn_reaped = true;
+      else if (n == "verbose") cli_verbosity = (cli_verbosity < 0 ? 0 : cli_verbosity) + 1;
+      else if (n == "help") o->mode = Mode::kHelp;
+      else if (n == "version") o->mode = Mode::kVersion;
+      else if (n == "license") o->mode = Mode::kLicense;
+      // subreaper, single-child: accepted, nothing to do.
+    }
+    if (def->arg == Arg::kNone) continue;
+
+    std::string_view name = def->long_name;
+    if (name == "config") continue;  // handled above
+    if (name == "sidecar" || name == "init") {
+      Origin origin;
+      snprintf(origin.text, sizeof origin.text, "--%s (argument %d)", def->long_name, i);
+      Status s = AddDecl(name == "sidecar" ? DeclKind::kSidecar : DeclKind::kInit, value, origin, decls, arena);
+      if (!s.ok) return s;
+      continue;
+    }
+    Status s = ApplyOption(o, name, value);
+    if (!s.ok) return s;
+  }
+  if (cli_verbosity >= 0) o->verbosity = cli_verbosity;
+
+  if (o->mode != Mode::kRun) return Ok();
+  if (i >= argc) return Status::Fail("no command given: usage: cinit [OPTIONS] [--] COMMAND [ARG...]");
+  o->command = argv + i;
+  return Ok();
+}

@@ -1,0 +1,123 @@
+// cinit: parse, validate, plan; then hand over to the one loop. This is the
+// only place that returns an exit status before the loop runs.
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+#include "spawn.h"
+#include "status.h"
+#include "supervisor.h"
+#include "user.h"
+
+namespace {
+
+constexpr int kUsageError = 125;
+
+void Print(const char* text) {
+  size_t len = strlen(text);
+  while (len > 0) {
+    ssize_t n = write(STDOUT_FILENO, text, len);
+    if (n <= 0) return;
+    text += n;
+    len -= n;
+  }
+}
+
+const char kLicense[] =
+    "cinit is released under the MIT License.\n"
+    "Copyright (c) 2026 the cinit authors.\n"
+    "See the LICENSE file that comes with the source for the full text.\n";
+
+// Static storage: nothing here is allocated, and none of it is large on the stack.
+Inherited g_inherited;
+Options g_options;
+DeclTable g_decls;
+Arena g_arena;
+Credentials g_main_creds;
+Credentials g_decl_creds[kMaxDecls];
+Plan g_plan;
+
+}  // namespace
+
+int main(int argc, char** argv, char** envp) {
+  pid_t parent_at_start = getppid();
+  // Before anything changes: the mask, dispositions and descriptors the
+  // children must see as if cinit were not there.
+  CaptureInherited(envp, &g_inherited);
+
+  Status parsed = ParseInvocation(argc, argv, envp, LoadConfigFile, &g_options, &g_decls, &g_arena);
+  if (!parsed.ok) {
+    LOG_ERROR("%s", parsed.error.text);
+    return kUsageError;
+  }
+  const Options& o = g_options;
+  switch (o.mode) {
+    case Mode::kHelp: Print(kUsage); return 0;
+    case Mode::kVersion: Print("cinit " CINIT_VERSION "\n"); return 0;
+    case Mode::kLicense: Print(kLicense); return 0;
+    case Mode::kStatus: return RunStatusCommand(o.status, getenv("CINIT_STATE_DIR"));
+    case Mode::kRun: break;
+  }
+  SetLogVerbosity(o.verbosity);
+
+  // Every user is resolved before anything starts: a typo is a usage error.
+  if (o.user[0]) {
+    auto c = ResolveUser(o.user);
+    if (!c.ok) {
+      LOG_ERROR("--user %s: %s", o.user, c.error.text);
+      return kUsageError;
+    }
+    g_main_creds = c.value;
+    g_plan.main_creds = &g_main_creds;
+  }
+  for (int i = 0; i < g_decls.count; i++) {
+    const Decl& d = g_decls.decls[i];
+    if (!d.user) continue;
+    auto c = ResolveUser(d.user);
+    if (!c.ok) {
+      LOG_ERROR("%s: %s: user=%s: %s", d.origin.text, d.name, d.user, c.error.text);
+      return kUsageError;
+    }
+    g_decl_creds[i] = c.value;
+    g_plan.decl_creds[i] = &g_decl_creds[i];
+  }
+
+  // All signals go to one signalfd; none is handled asynchronously. A fault
+  // cinit itself raises (SEGV, BUS, ...) still kills it: the kernel ignores
+  // the block for those, so they are never mistaken for one to forward.
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, nullptr);
+  int sfd = signalfd(-1, &all, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (sfd < 0) {
+    LOG_ERROR("cannot create a signalfd: %s: is /proc or the fd limit restricted?", strerror(errno));
+    return kUsageError;
+  }
+
+  g_plan.pid1 = getpid() == 1;
+  if (!g_plan.pid1 && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+    LOG_WARN("cannot become a child subreaper: %s: orphans will not be reaped by cinit", strerror(errno));
+  if (o.pdeathsig) {
+    prctl(PR_SET_PDEATHSIG, o.pdeathsig);
+    // The parent may have died before the prctl: then act at once.
+    if (getppid() != parent_at_start) kill(getpid(), o.pdeathsig);
+  }
+  // Keep no mount busy; children start in the directory cinit was started in.
+  if (chdir("/") != 0) LOG_WARN("cannot change to /: %s", strerror(errno));
+
+  g_plan.options = &g_options;
+  g_plan.decls = &g_decls;
+  g_plan.inherited = &g_inherited;
+  g_plan.signal_fd = sfd;
+  g_plan.state_dir = getenv("CINIT_STATE_DIR");
+  return Supervise(g_plan);
+}

@@ -1,0 +1,170 @@
+#include "spawn.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+namespace {
+
+struct ChildReport {
+  int error;
+  SpawnStage stage;
+};
+
+[[noreturn]] void ChildFail(int pipe_fd, SpawnStage stage, int error) {
+  ChildReport r{error, stage};
+  ssize_t ignored = write(pipe_fd, &r, sizeof r);
+  (void)ignored;
+  _exit(stage == SpawnStage::kExec ? ExecFailureCode(error) : 125);
+}
+
+// Closes every descriptor >= 3 except keep[]; close_range(2) when the kernel
+// has it, else one close per descriptor up to the limit.
+void CloseFrom3Except(const int* keep, int keep_count) {
+  int lo = 3;
+  int sorted[kMaxInheritedFds + 2];
+  int n = 0;
+  for (int i = 0; i < keep_count; i++)
+    if (keep[i] >= 3) sorted[n++] = keep[i];
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+      int t = sorted[j];
+      sorted[j] = sorted[j - 1];
+      sorted[j - 1] = t;
+    }
+  for (int i = 0; i <= n; i++) {
+    int hi = i < n ? sorted[i] - 1 : ~0U >> 1;
+    if (hi >= lo && syscall(SYS_close_range, lo, hi, 0) != 0) {
+      int limit = hi < 65536 ? hi : static_cast<int>(sysconf(_SC_OPEN_MAX));
+      for (int fd = lo; fd <= limit; fd++) close(fd);
+    }
+    if (i < n) lo = sorted[i] + 1;
+  }
+}
+
+// Builds the child's environment on the child's stack: the filtered
+// inherited one with the request's K=V entries replacing or added.
+void ExecChild(const Inherited& in, const SpawnRequest& req, int report_fd) {
+  const char* env[kMaxEnvVars + 32 + 1];
+  int n = 0;
+  for (const char* const* e = in.env; *e && n < kMaxEnvVars; e++) env[n++] = *e;
+  for (const char* const* x = req.extra_env; x && *x; x++) {
+    const char* eq = strchr(*x, '=');
+    size_t key = eq ? static_cast<size_t>(eq - *x) + 1 : strlen(*x);
+    int i = 0;
+    while (i < n && strncmp(env[i], *x, key) != 0) i++;
+    if (i < n) env[i] = *x;
+    else if (n < kMaxEnvVars + 32) env[n++] = *x;
+  }
+  env[n] = nullptr;
+  execvpe(req.argv[0], const_cast<char* const*>(req.argv), const_cast<char* const*>(env));
+  ChildFail(report_fd, SpawnStage::kExec, errno);
+}
+
+[[noreturn]] void RunChild(const Inherited& in, const SpawnRequest& req, int report_fd) {
+  // Own process group, so a signal for the group never reaches cinit.
+  setpgid(0, 0);
+  // All signals are still blocked here, so the SIGTTOU that tcsetpgrp sends
+  // to a background group cannot stop us.
+  if (req.foreground_tty && isatty(STDIN_FILENO)) tcsetpgrp(STDIN_FILENO, getpid());
+
+  if (req.stdout_fd >= 0 && dup2(req.stdout_fd, STDOUT_FILENO) < 0) ChildFail(report_fd, SpawnStage::kSetup, errno);
+  if (req.stderr_fd >= 0 && dup2(req.stderr_fd, STDERR_FILENO) < 0) ChildFail(report_fd, SpawnStage::kSetup, errno);
+  int keep[kMaxInheritedFds + 2];
+  int keep_count = 0;
+  if (req.ready_fd >= 0) {
+    if (req.ready_fd == req.ready_fd_target) {
+      fcntl(req.ready_fd, F_SETFD, 0);
+    } else if (dup2(req.ready_fd, req.ready_fd_target) < 0) {
+      ChildFail(report_fd, SpawnStage::kSetup, errno);
+    }
+    keep[keep_count++] = req.ready_fd_target;
+  }
+  if (req.keep_inherited_fds)
+    for (int i = 0; i < in.fd_count; i++) keep[keep_count++] = in.fds[i];
+  keep[keep_count++] = report_fd;
+  CloseFrom3Except(keep, keep_count);
+
+  if (req.creds) {
+    int err = ApplyCredentials(*req.creds);
+    if (err) ChildFail(report_fd, SpawnStage::kCredentials, err);
+  }
+  if (chdir(req.cwd ? req.cwd : in.cwd) != 0) ChildFail(report_fd, SpawnStage::kChdir, errno);
+
+  // Back to the dispositions and mask cinit itself was given.
+  for (int sig = 1; sig < NSIG && sig <= 64; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    signal(sig, in.ignored[sig] ? SIG_IGN : SIG_DFL);
+  }
+  sigprocmask(SIG_SETMASK, &in.mask, nullptr);
+  ExecChild(in, req, report_fd);
+  _exit(126);
+}
+
+}  // namespace
+
+int ExecFailureCode(int error) { return error == ENOENT || error == ENOTDIR ? 127 : 126; }
+
+void CaptureInherited(char** envp, Inherited* out) {
+  sigprocmask(SIG_SETMASK, nullptr, &out->mask);
+  for (int sig = 1; sig < NSIG && sig <= 64; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    struct sigaction sa;
+    if (sigaction(sig, nullptr, &sa) == 0 && sa.sa_handler == SIG_IGN) {
+      out->ignored[sig] = true;
+      signal(sig, SIG_DFL);
+    }
+  }
+  // Descriptors 3.. that are open and not close-on-exec belong to the main.
+  out->fd_count = 0;
+  for (int fd = 3; fd < 1024 && out->fd_count < kMaxInheritedFds; fd++) {
+    int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0 && !(flags & FD_CLOEXEC)) out->fds[out->fd_count++] = fd;
+  }
+  if (!getcwd(out->cwd, sizeof out->cwd)) strcpy(out->cwd, "/");
+  int n = 0;
+  for (char** e = envp; e && *e && n < kMaxEnvVars; e++)
+    if (!IsCinitVariable(*e)) out->env[n++] = *e;
+  out->env[n] = nullptr;
+}
+
+SpawnOutcome Spawn(const Inherited& in, const SpawnRequest& req) {
+  SpawnOutcome out;
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) != 0) {
+    out.error = errno;
+    out.stage = SpawnStage::kFork;
+    return out;
+  }
+  pid_t pid = fork();
+  if (pid < 0) {
+    out.error = errno;
+    out.stage = SpawnStage::kFork;
+    close(report[0]);
+    close(report[1]);
+    return out;
+  }
+  if (pid == 0) {
+    close(report[0]);
+    RunChild(in, req, report[1]);
+  }
+  // Also from the parent, so the group exists before cinit signals it.
+  setpgid(pid, pid);
+  close(report[1]);
+  out.pid = pid;
+  ChildReport r;
+  ssize_t got;
+  do got = read(report[0], &r, sizeof r);
+  while (got < 0 && errno == EINTR);
+  close(report[0]);
+  if (got == static_cast<ssize_t>(sizeof r)) {
+    out.error = r.error;
+    out.stage = r.stage;
+  }
+  return out;
+}

@@ -1,0 +1,189 @@
+#include "supervisor.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <poll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "world.h"
+
+namespace {
+
+// Descriptors one pass may wait on: the signalfd, and per declaration its
+// probe and two output streams (pipe or target each).
+constexpr int kMaxPoll = 1 + kMaxDecls * 3;
+
+enum class Source : uint8_t { kSignals, kProbe, kOutRead, kOutWrite, kErrRead, kErrWrite };
+
+struct PollSet {
+  pollfd fds[kMaxPoll];
+  Source source[kMaxPoll];
+  int proc[kMaxPoll];
+  int count = 0;
+
+  void Add(int fd, short events, Source s, int p) {
+    if (fd < 0 || count == kMaxPoll) return;
+    fds[count] = pollfd{fd, events, 0};
+    source[count] = s;
+    proc[count] = p;
+    count++;
+  }
+};
+
+void Setup(World* w, const Plan& plan) {
+  w->plan = &plan;
+  w->o = plan.options;
+  const DeclTable& t = *plan.decls;
+  for (int i = 0; i < t.count; i++) {
+    Proc* p = &w->procs[i];
+    p->decl = &t.decls[i];
+    p->creds = plan.decl_creds[i];
+    p->kind = t.decls[i].kind == DeclKind::kInit ? ProcKind::kInit : ProcKind::kSidecar;
+    bool prefixed = p->decl->log == LogMode::kPrefix || (p->decl->log == LogMode::kGlobal && w->o->log_prefix);
+    if (!prefixed) continue;
+    if (!w->output_used) OpenOutputTargets(&w->targets);
+    w->output_used = true;
+    // Without its pipes a sidecar's output still flows, just unprefixed.
+    p->prefixed = OpenOutputStream(&p->out, w->targets.out).ok && OpenOutputStream(&p->err, w->targets.err).ok;
+    if (!p->prefixed) LOG_WARN("cannot create output pipes for %s: its output is not prefixed", p->decl->name);
+  }
+  w->count = t.count + 1;
+  w->main = t.count;
+  w->procs[w->main].kind = ProcKind::kMain;
+  OpenStateDir(plan.state_dir, &w->state);
+}
+
+void WriteState(World* w) {
+  w->dirty = false;
+  if (w->state.dir_fd < 0) return;
+  StatusTable t;
+  t.count = w->count;
+  for (int i = 0; i < w->count; i++) {
+    const Proc& p = w->procs[i];
+    StatusRow& r = t.rows[i];
+    const char* name = p.decl ? p.decl->name : "main";
+    for (int k = 0; k < kMaxNameLen && name[k]; k++) r.name[k] = name[k];
+    r.kind = p.kind;
+    r.state = p.state;
+    r.pid = p.pid;
+    r.ready = p.ready;
+    r.restarts = p.restarts;
+    r.last_status = p.last_status;
+  }
+  static char text[(kMaxDecls + 2) * 128];
+  int len = FormatStatus(t, text, sizeof text);
+  WriteStateFile(&w->state, text, len);
+}
+
+Millis EarliestDeadline(const World& w) {
+  Millis t = 0;
+  auto consider = [&t](Millis d) {
+    if (d && (!t || d < t)) t = d;
+  };
+  if (w.phase >= Phase::kDraining && w.phase < Phase::kKilling) consider(w.grace_end);
+  if (w.phase == Phase::kRunning) consider(w.timeout_at);
+  for (int i = 0; i < w.count; i++) {
+    const Proc& p = w.procs[i];
+    consider(p.wake_at);
+    consider(p.ready_deadline);
+    consider(p.probe.wake_at);
+    if (p.prefixed) {
+      consider(OutputDeadline(p.out));
+      consider(OutputDeadline(p.err));
+    }
+  }
+  return t;
+}
+
+void BuildPollSet(const World& w, PollSet* ps) {
+  ps->count = 0;
+  ps->Add(w.plan->signal_fd, POLLIN, Source::kSignals, -1);
+  for (int i = 0; i < w.count; i++) {
+    const Proc& p = w.procs[i];
+    if (p.probe.fd >= 0) ps->Add(p.probe.fd, p.probe.events, Source::kProbe, i);
+    if (!p.prefixed) continue;
+    if (WantsRead(p.out)) ps->Add(p.out.pipe_fd, POLLIN, Source::kOutRead, i);
+    if (WantsWrite(p.out)) ps->Add(p.out.target, POLLOUT, Source::kOutWrite, i);
+    if (WantsRead(p.err)) ps->Add(p.err.pipe_fd, POLLIN, Source::kErrRead, i);
+    if (WantsWrite(p.err)) ps->Add(p.err.target, POLLOUT, Source::kErrWrite, i);
+  }
+}
+
+// Signals coalesce: one SIGCHLD may stand for many exits, so the reaping
+// after this always collects everything that exited.
+void DrainSignals(World* w, Millis now) {
+  signalfd_siginfo batch[32];
+  for (;;) {
+    ssize_t n = read(w->plan->signal_fd, batch, sizeof batch);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    for (size_t k = 0; k < static_cast<size_t>(n) / sizeof batch[0]; k++) {
+      int sig = static_cast<int>(batch[k].ssi_signo);
+      if (sig != SIGCHLD) HandleSignal(w, sig, now);
+    }
+  }
+}
+
+void HandleDescriptor(World* w, const PollSet& ps, int k, Millis now) {
+  short rev = ps.fds[k].revents;
+  if (!rev || ps.source[k] == Source::kSignals) return;
+  Proc* p = &w->procs[ps.proc[k]];
+  const char* name = p->decl ? p->decl->name : "main";
+  switch (ps.source[k]) {
+    case Source::kProbe:
+      // The probe may have been stopped by an event earlier in this pass.
+      if (p->probe.fd == ps.fds[k].fd && !p->ready &&
+          ProbeOnEvent(&p->probe, p->decl->ready, *w->plan->inherited, rev, now) == ProbeResult::kReady)
+        MarkReady(w, p);
+      break;
+    case Source::kOutRead: OutputOnReadable(&p->out, name, now); break;
+    case Source::kOutWrite: OutputOnWritable(&p->out, name, now); break;
+    case Source::kErrRead: OutputOnReadable(&p->err, name, now); break;
+    case Source::kErrWrite: OutputOnWritable(&p->err, name, now); break;
+    case Source::kSignals: break;
+  }
+}
+
+}  // namespace
+
+int Supervise(const Plan& plan) {
+  static World w;  // static: fixed storage, nothing allocated, nothing on the stack
+  Setup(&w, plan);
+  static PollSet ps;
+  for (;;) {
+    Millis now = Now();
+    HandleTimers(&w, now);
+    Advance(&w, now);
+    if (w.dirty) WriteState(&w);
+    if (w.phase == Phase::kDone) break;
+
+    BuildPollSet(w, &ps);
+    Millis deadline = EarliestDeadline(w);
+    timespec ts;
+    timespec* timeout = nullptr;  // no deadline: sleep until something happens
+    if (deadline) {
+      Millis wait = deadline > now ? deadline - now : 0;
+      ts.tv_sec = wait / 1000;
+      ts.tv_nsec = (wait % 1000) * 1000000;
+      timeout = &ts;
+    }
+    int ready = ppoll(ps.fds, ps.count, timeout, nullptr);
+    now = Now();
+    if (ready < 0 && errno != EINTR) LOG_WARN("ppoll failed: %s", strerror(errno));
+    if (ready > 0 && ps.fds[0].revents) DrainSignals(&w, now);
+    // Reap on every pass: cheap (one waitpid when nothing exited) and it
+    // keeps have_children true to the kernel's view.
+    ReapChildren(&w, now);
+    if (w.phase == Phase::kKilling && w.have_children && plan.pid1) SignalStrays(&w, SIGKILL);
+    for (int k = 1; ready > 0 && k < ps.count; k++) HandleDescriptor(&w, ps, k, now);
+  }
+  for (int i = 0; i < w.count; i++) {
+    if (!w.procs[i].prefixed) continue;
+    OutputFlush(&w.procs[i].out, w.procs[i].decl->name);
+    OutputFlush(&w.procs[i].err, w.procs[i].decl->name);
+  }
+  return w.exit_code < 0 ? 0 : w.exit_code;
+}

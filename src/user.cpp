@@ -1,0 +1,155 @@
+#include "user.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <grp.h>
+#include <unistd.h>
+
+#include "units.h"
+
+namespace {
+
+// Calls f(fields, count) for each line of a colon-separated database.
+template <class F>
+void ForEachRecord(std::string_view text, F&& f) {
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    if (line.empty() || line[0] == '#') continue;
+    std::string_view fields[7];
+    int n = 0;
+    while (n < 7) {
+      size_t colon = line.find(':');
+      fields[n++] = line.substr(0, colon);
+      if (colon == std::string_view::npos) break;
+      line = line.substr(colon + 1);
+    }
+    if (f(fields, n)) return;
+  }
+}
+
+bool IsNumber(std::string_view s) { return ParseUnsigned(s, 0xfffffffe).ok; }
+
+bool ListContains(std::string_view list, std::string_view name) {
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    if (list.substr(0, comma) == name) return true;
+    if (comma == std::string_view::npos) break;
+    list = list.substr(comma + 1);
+  }
+  return false;
+}
+
+Result<gid_t> ResolveGroup(std::string_view name, std::string_view group) {
+  if (IsNumber(name)) return Result<gid_t>::Ok(ParseUnsigned(name, 0xfffffffe).value);
+  bool found = false;
+  gid_t gid = 0;
+  ForEachRecord(group, [&](std::string_view* f, int n) {
+    if (n >= 3 && f[0] == name && IsNumber(f[2])) {
+      gid = ParseUnsigned(f[2], 0xfffffffe).value;
+      found = true;
+    }
+    return found;
+  });
+  if (!found)
+    return Result<gid_t>::Fail("group '%.*s' not found in /etc/group: use a number or add the group to the image",
+                               (int)name.size(), name.data());
+  return Result<gid_t>::Ok(gid);
+}
+
+Result<int> ReadWhole(const char* path, char* buf, int size) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Result<int>::Fail("cannot open %s: %s", path, strerror(errno));
+  int total = 0;
+  while (total < size) {
+    ssize_t n = read(fd, buf + total, size - total);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    total += static_cast<int>(n);
+  }
+  close(fd);
+  if (total == size) return Result<int>::Fail("%s is larger than %d bytes: cinit cannot read it", path, size);
+  return Result<int>::Ok(total);
+}
+
+}  // namespace
+
+Result<Credentials> ResolveUserIn(std::string_view spec, std::string_view passwd, std::string_view group) {
+  using R = Result<Credentials>;
+  size_t colon = spec.find(':');
+  std::string_view user = spec.substr(0, colon);
+  std::string_view grp = colon == std::string_view::npos ? std::string_view() : spec.substr(colon + 1);
+  if (user.empty() || (colon != std::string_view::npos && grp.empty()))
+    return R::Fail("bad user '%.*s': use USER or USER:GROUP, by name or number", (int)spec.size(), spec.data());
+
+  Credentials c;
+  bool by_name = !IsNumber(user);
+  bool found = false;
+  if (by_name) {
+    ForEachRecord(passwd, [&](std::string_view* f, int n) {
+      if (n >= 4 && f[0] == user && IsNumber(f[2]) && IsNumber(f[3])) {
+        c.uid = ParseUnsigned(f[2], 0xfffffffe).value;
+        c.gid = ParseUnsigned(f[3], 0xfffffffe).value;
+        found = true;
+      }
+      return found;
+    });
+    if (!found)
+      return R::Fail("user '%.*s' not found in /etc/passwd: use a number or add the user to the image",
+                     (int)user.size(), user.data());
+  } else {
+    c.uid = ParseUnsigned(user, 0xfffffffe).value;
+    c.gid = c.uid;  // A bare uid with no passwd entry gets the same gid, as runc does.
+    ForEachRecord(passwd, [&](std::string_view* f, int n) {
+      if (n >= 4 && f[2] == user && IsNumber(f[3])) {
+        c.gid = ParseUnsigned(f[3], 0xfffffffe).value;
+        return true;
+      }
+      return false;
+    });
+  }
+  if (!grp.empty()) {
+    auto g = ResolveGroup(grp, group);
+    if (!g.ok) return R::Fail(g.error);
+    c.gid = g.value;
+  }
+  if (by_name) {
+    bool overflow = false;
+    ForEachRecord(group, [&](std::string_view* f, int n) {
+      if (n >= 4 && IsNumber(f[2]) && ListContains(f[3], user)) {
+        gid_t g = ParseUnsigned(f[2], 0xfffffffe).value;
+        if (g == c.gid) return false;
+        if (c.group_count == kMaxGroups) {
+          overflow = true;
+          return true;
+        }
+        c.groups[c.group_count++] = g;
+      }
+      return false;
+    });
+    if (overflow) return R::Fail("user '%.*s' is in more than %d groups", (int)user.size(), user.data(), kMaxGroups);
+  }
+  return R::Ok(c);
+}
+
+Result<Credentials> ResolveUser(std::string_view spec, const char* passwd_path, const char* group_path) {
+  static char passwd[65536], group[65536];
+  auto p = ReadWhole(passwd_path, passwd, sizeof passwd);
+  // Numeric users need no database; a missing file is an error only for names.
+  std::string_view ptext, gtext;
+  if (p.ok) ptext = std::string_view(passwd, p.value);
+  auto g = ReadWhole(group_path, group, sizeof group);
+  if (g.ok) gtext = std::string_view(group, g.value);
+  auto r = ResolveUserIn(spec, ptext, gtext);
+  if (!r.ok && !p.ok) return Result<Credentials>::Fail("--user %.*s: %s", (int)spec.size(), spec.data(), p.error.text);
+  return r;
+}
+
+int ApplyCredentials(const Credentials& c) {
+  if (setgroups(c.group_count, c.groups) != 0) return errno;
+  if (setgid(c.gid) != 0) return errno;
+  if (setuid(c.uid) != 0) return errno;
+  return 0;
+}

@@ -1,0 +1,70 @@
+// The supervisor's state: one table of processes (declarations in order,
+// the main last) and the container's phase. Shared by supervisor.cpp (the
+// loop and its events) and container.cpp (the state machine that decides
+// what happens next, and carries it out).
+// Everything is fixed-size: the loop never allocates.
+#pragma once
+
+#include "lifecycle.h"
+#include "output.h"
+#include "readiness.h"
+#include "status.h"
+#include "supervisor.h"
+
+struct Proc {
+  const Decl* decl = nullptr;        // nullptr for the main
+  const Credentials* creds = nullptr;
+  ProcKind kind = ProcKind::kMain;
+  ProcState state = ProcState::kPending;
+  pid_t pid = 0;                     // cleared the moment it is reaped
+  bool ready = false;
+  bool ready_timed_out = false;
+  uint32_t restarts = 0;
+  uint32_t quick_failures = 0;
+  int last_status = -1;
+  Millis started_at = 0;
+  Millis wake_at = 0;                // backoff end, or stop-signal -> SIGKILL
+  Millis ready_deadline = 0;
+  bool prefixed = false;
+  Probe probe;
+  OutputStream out;
+  OutputStream err;
+};
+
+struct World {
+  const Plan* plan = nullptr;
+  const Options* o = nullptr;
+  Proc procs[kMaxDecls + 1];
+  int count = 0;                     // declarations + the main
+  int main = 0;                      // index of the main: count - 1
+  Phase phase = Phase::kStarting;
+  int cursor = 0;                    // startup: next entry; stopping: next to stop
+  Millis grace_end = 0;
+  Millis timeout_at = 0;             // --timeout, 0 = none
+  bool timed_out = false;
+  int exit_code = -1;                // decided by the first cause that sets it
+  int queued[32] = {};               // signals received before the main existed
+  int queued_count = 0;
+  bool dirty = true;                 // state file needs rewriting
+  bool have_children = false;        // last reap found a child still running
+  bool output_used = false;
+  OutputTargets targets;
+  StateFile state;
+};
+
+Millis Now();
+
+// container.cpp
+void StartProc(World* w, int i, Millis now);
+void StartMain(World* w, Millis now);
+void StopProc(World* w, Proc* p, Millis now);
+void BeginShutdown(World* w, Millis now, bool stop_main);
+void KillEverything(World* w);
+void SignalStrays(World* w, int sig);
+void SendToMain(World* w, int sig);
+void Advance(World* w, Millis now);
+void HandleSignal(World* w, int sig, Millis now);
+void HandleExit(World* w, pid_t pid, int wait_status, Millis now);
+void HandleTimers(World* w, Millis now);
+void ReapChildren(World* w, Millis now);
+void MarkReady(World* w, Proc* p);
