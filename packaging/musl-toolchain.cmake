@@ -14,7 +14,7 @@ execute_process(COMMAND g++ -dumpversion OUTPUT_VARIABLE CINIT_GXX_VERSION OUTPU
 string(REGEX MATCH "^[0-9]+" CINIT_GXX_MAJOR "${CINIT_GXX_VERSION}")
 
 set(CMAKE_CXX_FLAGS_INIT
-  "-specs=${CINIT_MUSL_SPECS} -isystem /usr/include/c++/${CINIT_GXX_MAJOR} -isystem /usr/include/x86_64-linux-gnu/c++/${CINIT_GXX_MAJOR} '-D__GLIBC_PREREQ(a,b)=0'")
+  "-specs=${CINIT_MUSL_SPECS} -isystem /usr/include/c++/${CINIT_GXX_MAJOR} -isystem /usr/include/x86_64-linux-gnu/c++/${CINIT_GXX_MAJOR} '-D__GLIBC_PREREQ(a,b)=0' -DCINIT_NO_LIBSTDCXX")
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-specs=${CINIT_MUSL_SPECS} -static -nodefaultlibs")
 set(CMAKE_CXX_STANDARD_LIBRARIES "-lc -lgcc")
 # GoogleTest is built for glibc: the musl build makes the binary only.

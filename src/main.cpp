@@ -49,10 +49,18 @@ Plan g_plan;
 }  // namespace
 
 int main(int argc, char** argv, char** envp) {
+  // Block every signal first thing: until a signal is blocked or handled,
+  // the kernel drops it when sent to PID 1, so a TERM sent right after start
+  // would be lost. Blocked, it waits in the queue for the signalfd. A fault
+  // cinit itself raises (SEGV, BUS, ...) still kills it: the kernel ignores
+  // the block for those, so they are never mistaken for one to forward.
+  sigset_t all, original;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, &original);
   pid_t parent_at_start = getppid();
-  // Before anything changes: the mask, dispositions and descriptors the
-  // children must see as if cinit were not there.
-  CaptureInherited(envp, &g_inherited);
+  // The mask, dispositions and descriptors the children must see as if
+  // cinit were not there.
+  CaptureInherited(envp, original, &g_inherited);
 
   Status parsed = ParseInvocation(argc, argv, envp, LoadConfigFile, &g_options, &g_decls, &g_arena);
   if (!parsed.ok) {
@@ -91,12 +99,7 @@ int main(int argc, char** argv, char** envp) {
     g_plan.decl_creds[i] = &g_decl_creds[i];
   }
 
-  // All signals go to one signalfd; none is handled asynchronously. A fault
-  // cinit itself raises (SEGV, BUS, ...) still kills it: the kernel ignores
-  // the block for those, so they are never mistaken for one to forward.
-  sigset_t all;
-  sigfillset(&all);
-  sigprocmask(SIG_SETMASK, &all, nullptr);
+  // All signals go to one signalfd; none is handled asynchronously.
   int sfd = signalfd(-1, &all, SFD_NONBLOCK | SFD_CLOEXEC);
   if (sfd < 0) {
     LOG_ERROR("cannot create a signalfd: %s: is /proc or the fd limit restricted?", strerror(errno));

@@ -110,8 +110,8 @@ void ExecChild(const Inherited& in, const SpawnRequest& req, int report_fd) {
 
 int ExecFailureCode(int error) { return error == ENOENT || error == ENOTDIR ? 127 : 126; }
 
-void CaptureInherited(char** envp, Inherited* out) {
-  sigprocmask(SIG_SETMASK, nullptr, &out->mask);
+void CaptureInherited(char** envp, const sigset_t& mask_at_start, Inherited* out) {
+  out->mask = mask_at_start;
   for (int sig = 1; sig < NSIG && sig <= 64; sig++) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
     struct sigaction sa;

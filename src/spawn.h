@@ -25,7 +25,7 @@ struct Inherited {
 // Records mask, dispositions, descriptors, cwd and the filtered environment,
 // then resets every disposition to default: an ignored signal never reaches
 // signalfd, so cinit could not forward it.
-void CaptureInherited(char** envp, Inherited* out);
+void CaptureInherited(char** envp, const sigset_t& mask_at_start, Inherited* out);
 
 enum class SpawnStage : uint8_t { kFork, kSetup, kCredentials, kChdir, kExec };
 
