@@ -159,7 +159,10 @@ void StartProc(World* w, int i, Millis now) {
     req.stderr_fd = p->err.child_fd;
   }
   int ready_fd = -1;
-  if (d.ready.kind != ReadyKind::kNone && ProbeBeforeStart(&p->probe, d.ready, &ready_fd).ok) {
+  p->probe.name = d.name;
+  if (d.ready.kind != ReadyKind::kNone) {
+    Status s = ProbeBeforeStart(&p->probe, d.ready, &ready_fd);
+    if (!s.ok) LOG_WARN("%s: %s", d.name, s.error.text);
     req.ready_fd = ready_fd;
     req.ready_fd_target = d.ready.fd;
   }
@@ -387,11 +390,13 @@ void HandleTimers(World* w, Millis now) {
       p->ready_timed_out = true;
       bool gating = w->phase == Phase::kStarting && w->cursor == i;
       if (gating && p->decl->critical) {
-        LOG_ERROR("critical sidecar %s was not ready within its ready-timeout: giving up", p->decl->name);
+        LOG_ERROR("critical sidecar %s was not ready within its ready-timeout (%s): giving up", p->decl->name,
+                  p->probe.last_failure[0] ? p->probe.last_failure : "no answer");
         SetExitCode(w, 124);
         BeginShutdown(w, now, false);
       } else {
-        LOG_WARN("sidecar %s was not ready within its ready-timeout; going on without it", p->decl->name);
+        LOG_WARN("sidecar %s was not ready within its ready-timeout (%s); going on without it", p->decl->name,
+                 p->probe.last_failure[0] ? p->probe.last_failure : "no answer");
       }
     }
     if (p->decl && p->probe.wake_at && now >= p->probe.wake_at &&
