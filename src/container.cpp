@@ -116,7 +116,7 @@ void SignalStrays(World* w, int sig) {
   // including any forked since we last looked. Outside one it would reach
   // the whole host, so walk our own descendants instead.
   if (w->plan->pid1) kill(-1, sig);
-  else SignalDescendants(getpid(), sig);
+  else SignalDescendants(w->self, sig);
 }
 
 void KillEverything(World* w) {

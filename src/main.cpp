@@ -58,6 +58,10 @@ int main(int argc, char** argv, char** envp) {
   sigfillset(&all);
   sigprocmask(SIG_SETMASK, &all, &original);
   pid_t parent_at_start = getppid();
+  // With 0, 1 or 2 closed, the next pipe or file cinit opens would take its
+  // place and a child would write into it: hold them with /dev/null.
+  for (int fd = 0; fd <= 2; fd++)
+    if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd) break;
   // The mask, dispositions and descriptors the children must see as if
   // cinit were not there.
   CaptureInherited(envp, original, &g_inherited);

@@ -36,6 +36,7 @@ struct PollSet {
 void Setup(World* w, const Plan& plan) {
   w->plan = &plan;
   w->o = plan.options;
+  w->self = getpid();
   const DeclTable& t = *plan.decls;
   for (int i = 0; i < t.count; i++) {
     Proc* p = &w->procs[i];
@@ -47,8 +48,16 @@ void Setup(World* w, const Plan& plan) {
     if (!w->output_used) OpenOutputTargets(&w->targets);
     w->output_used = true;
     // Without its pipes a sidecar's output still flows, just unprefixed.
-    p->prefixed = OpenOutputStream(&p->out, w->targets.out).ok && OpenOutputStream(&p->err, w->targets.err).ok;
-    if (!p->prefixed) LOG_WARN("cannot create output pipes for %s: its output is not prefixed", p->decl->name);
+    Status out = OpenOutputStream(&p->out, w->targets.out);
+    Status err = out.ok ? OpenOutputStream(&p->err, w->targets.err) : out;
+    p->prefixed = out.ok && err.ok;
+    if (!p->prefixed) {
+      LOG_WARN("%s: %s: its output is not prefixed", p->decl->name, err.error.text);
+      if (out.ok) {
+        close(p->out.pipe_fd);
+        close(p->out.child_fd);
+      }
+    }
   }
   w->count = t.count + 1;
   w->main = t.count;
@@ -122,7 +131,10 @@ void DrainSignals(World* w, Millis now) {
     if (n <= 0) return;
     for (size_t k = 0; k < static_cast<size_t>(n) / sizeof batch[0]; k++) {
       int sig = static_cast<int>(batch[k].ssi_signo);
-      if (sig != SIGCHLD) HandleSignal(w, sig, now);
+      // A SIGPIPE or SIGXFSZ that cinit's own write raised is not the
+      // main's business: the write already failed with an error.
+      bool own = static_cast<pid_t>(batch[k].ssi_pid) == w->self && (sig == SIGPIPE || sig == SIGXFSZ);
+      if (sig != SIGCHLD && !own) HandleSignal(w, sig, now);
     }
   }
 }

@@ -34,6 +34,7 @@ struct Proc {
 struct World {
   const Plan* plan = nullptr;
   const Options* o = nullptr;
+  pid_t self = 0;
   Proc procs[kMaxDecls + 1];
   int count = 0;                     // declarations + the main
   int main = 0;                      // index of the main: count - 1
