@@ -74,6 +74,64 @@ const OptionDef* FindShort(char c) {
   return nullptr;
 }
 
+constexpr int kMaxCluster = 16;
+
+// One option as given: its definition and value (nullptr for flags).
+struct Token {
+  const OptionDef* def;
+  const char* value;
+};
+
+// Reads the option word argv[*i] (and its value word, advancing *i) into
+// tokens, getopt-style: "--grace=5s", "--grace 5s", "-gv", "-e3", "-ge 143".
+Result<int> ReadOptionWord(int argc, char** argv, int* i, Token* tokens) {
+  const char* arg = argv[*i];
+  auto value_from_next = [&](const char* shown, int len) -> Result<const char*> {
+    if (*i + 1 >= argc)
+      return Result<const char*>::Fail("option '%.*s' needs a value: see cinit --help", len, shown);
+    return Result<const char*>::Ok(argv[++*i]);
+  };
+  if (arg[1] == '-') {
+    std::string_view body(arg + 2);
+    size_t eq = body.find('=');
+    std::string_view name = eq == std::string_view::npos ? body : std::string_view(arg + 2, eq);
+    const OptionDef* def = FindLong(name);
+    if (!def) return Result<int>::Fail("unknown option '%s': see cinit --help", arg);
+    int shown_len = static_cast<int>(2 + name.size());
+    tokens[0] = {def, nullptr};
+    if (eq != std::string_view::npos) {
+      if (def->arg == Arg::kNone) return Result<int>::Fail("option '%.*s' takes no value", shown_len, arg);
+      tokens[0].value = arg + 2 + eq + 1;
+    } else if (def->arg == Arg::kValue) {
+      auto v = value_from_next(arg, shown_len);
+      if (!v.ok) return Result<int>::Fail(v.error);
+      tokens[0].value = v.value;
+    }
+    return Result<int>::Ok(1);
+  }
+  int n = 0;
+  for (const char* c = arg + 1; *c && n < kMaxCluster; c++) {
+    const OptionDef* def = FindShort(*c);
+    if (!def) {
+      if (c == arg + 1) return Result<int>::Fail("unknown option '-%c': see cinit --help", *c);
+      return Result<int>::Fail("unknown option '-%c' in '%s': see cinit --help", *c, arg);
+    }
+    tokens[n++] = {def, nullptr};
+    if (def->arg == Arg::kNone) continue;
+    // The rest of the word is the value, else the next word.
+    if (c[1]) {
+      tokens[n - 1].value = c + 1;
+    } else {
+      char shown[3] = {'-', *c, 0};
+      auto v = value_from_next(shown, 2);
+      if (!v.ok) return Result<int>::Fail(v.error);
+      tokens[n - 1].value = v.value;
+    }
+    break;
+  }
+  return Result<int>::Ok(n);
+}
+
 void SetBit(uint64_t* bits, int n) { bits[n / 64] |= 1ULL << (n % 64); }
 
 // Lists ("TERM:QUIT,INT:0", "1 2") are accepted wherever an option repeats.
@@ -247,10 +305,14 @@ Status ParseInvocation(int argc, char** argv, char** envp, ConfigLoader load_con
   // The config file comes first (lowest precedence), so find its path first.
   for (char** e = envp; e && *e; e++)
     if (strncmp(*e, "CINIT_CONFIG=", 13) == 0) o->config_path = *e + 13, o->config_explicit = true;
+  Token tokens_first[kMaxCluster];
   for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--") == 0 || argv[i][0] != '-') break;
-    if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) o->config_path = argv[i + 1], o->config_explicit = true;
-    else if (strncmp(argv[i], "--config=", 9) == 0) o->config_path = argv[i] + 9, o->config_explicit = true;
+    if (strcmp(argv[i], "--") == 0 || argv[i][0] != '-' || argv[i][1] == '\0') break;
+    auto n = ReadOptionWord(argc, argv, &i, tokens_first);
+    if (!n.ok) break;  // reported by the full pass below
+    for (int t = 0; t < n.value; t++)
+      if (std::string_view(tokens_first[t].def->long_name) == "config")
+        o->config_path = tokens_first[t].value, o->config_explicit = true;
   }
   if (!o->config_path) o->config_path = "/etc/cinit.conf";
   if (load_config) {
@@ -284,84 +346,42 @@ Status ParseInvocation(int argc, char** argv, char** envp, ConfigLoader load_con
   // Then the command line. Options end at "--" or the first non-option word.
   int i = 1;
   int cli_verbosity = -1;
+  Token tokens[kMaxCluster];
   for (; i < argc; i++) {
-    const char* arg = argv[i];
-    if (strcmp(arg, "--") == 0) {
+    if (strcmp(argv[i], "--") == 0) {
       i++;
       break;
     }
-    if (arg[0] != '-' || arg[1] == '\0') break;
-
-    const OptionDef* def;
-    const char* value = nullptr;
-    char short_buf[3] = {'-', 0, 0};
-    std::string_view shown;  // the option as the user wrote it, for messages
-    if (arg[1] == '-') {
-      std::string_view body(arg + 2);
-      size_t eq = body.find('=');
-      std::string_view name = body.substr(0, eq);
-      def = FindLong(name);
-      if (!def) return Status::Fail("unknown option '%s': see cinit --help", arg);
-      shown = std::string_view(arg, 2 + name.size());
-      if (eq != std::string_view::npos) {
-        if (def->arg == Arg::kNone) return Status::Fail("option '%.*s' takes no value", (int)shown.size(), shown.data());
-        value = arg + 2 + eq + 1;
+    if (argv[i][0] != '-' || argv[i][1] == '\0') break;
+    int word = i;
+    auto n = ReadOptionWord(argc, argv, &i, tokens);
+    if (!n.ok) return Status::Fail(n.error);
+    for (int t = 0; t < n.value; t++) {
+      const OptionDef* def = tokens[t].def;
+      std::string_view name = def->long_name;
+      if (def->arg == Arg::kNone) {
+        if (name == "pgroup") o->pgroup = true;
+        else if (name == "log-prefix") o->log_prefix = true;
+        else if (name == "warn-reaped") o->warn_reaped = true;
+        else if (name == "verbose") cli_verbosity = (cli_verbosity < 0 ? 0 : cli_verbosity) + 1;
+        else if (name == "help") o->mode = Mode::kHelp;
+        else if (name == "version") o->mode = Mode::kVersion;
+        else if (name == "license") o->mode = Mode::kLicense;
+        // subreaper, single-child: accepted, nothing to do.
+        continue;
       }
-    } else {
-      // Short options cluster: "-gv", "-e3", "-t 5s".
-      def = FindShort(arg[1]);
-      if (!def) return Status::Fail("unknown option '-%c': see cinit --help", arg[1]);
-      short_buf[1] = arg[1];
-      shown = short_buf;
-      if (def->arg == Arg::kValue) {
-        if (arg[2]) value = arg + 2;
-      } else if (arg[2]) {
-        for (const char* c = arg + 2; *c; c++) {
-          const OptionDef* more = FindShort(*c);
-          if (!more || more->arg != Arg::kNone)
-            return Status::Fail("unknown option cluster '%s': write options separately", arg);
-        }
+      if (name == "config") continue;  // read before the config file was loaded
+      if (name == "sidecar" || name == "init") {
+        Origin origin;
+        snprintf(origin.text, sizeof origin.text, "--%s (argument %d)", def->long_name, word);
+        Status s = AddDecl(name == "sidecar" ? DeclKind::kSidecar : DeclKind::kInit, tokens[t].value, origin, decls,
+                           arena);
+        if (!s.ok) return s;
+        continue;
       }
-    }
-    if (def->arg == Arg::kValue && !value) {
-      if (i + 1 >= argc)
-        return Status::Fail("option '%.*s' needs a value: see cinit --help", (int)shown.size(), shown.data());
-      value = argv[++i];
-    }
-
-    // Flags without values, possibly clustered.
-    const char* cluster = (arg[1] != '-' && def->arg == Arg::kNone) ? arg + 1 : nullptr;
-    const OptionDef* flags[16];
-    int nflags = 0;
-    if (cluster) {
-      for (const char* c = cluster; *c && nflags < 16; c++) flags[nflags++] = FindShort(*c);
-    } else if (def->arg == Arg::kNone) {
-      flags[nflags++] = def;
-    }
-    for (int f = 0; f < nflags; f++) {
-      std::string_view n = flags[f]->long_name;
-      if (n == "pgroup") o->pgroup = true;
-      else if (n == "log-prefix") o->log_prefix = true;
-      else if (n == "warn-reaped") o->warn_reaped = true;
-      else if (n == "verbose") cli_verbosity = (cli_verbosity < 0 ? 0 : cli_verbosity) + 1;
-      else if (n == "help") o->mode = Mode::kHelp;
-      else if (n == "version") o->mode = Mode::kVersion;
-      else if (n == "license") o->mode = Mode::kLicense;
-      // subreaper, single-child: accepted, nothing to do.
-    }
-    if (def->arg == Arg::kNone) continue;
-
-    std::string_view name = def->long_name;
-    if (name == "config") continue;  // handled above
-    if (name == "sidecar" || name == "init") {
-      Origin origin;
-      snprintf(origin.text, sizeof origin.text, "--%s (argument %d)", def->long_name, i);
-      Status s = AddDecl(name == "sidecar" ? DeclKind::kSidecar : DeclKind::kInit, value, origin, decls, arena);
+      Status s = ApplyOption(o, name, tokens[t].value);
       if (!s.ok) return s;
-      continue;
     }
-    Status s = ApplyOption(o, name, value);
-    if (!s.ok) return s;
   }
   if (cli_verbosity >= 0) o->verbosity = cli_verbosity;
 

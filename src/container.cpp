@@ -290,7 +290,8 @@ void Advance(World* w, Millis now) {
 
 void HandleSignal(World* w, int sig, Millis now) {
   Proc* m = &w->procs[w->main];
-  SignalDecision d = DecideSignal(sig, w->phase, Alive(*m), *w->o);
+  SignalDecision d = DecideSignal(sig, w->phase, Alive(*m), w->stop_signal_seen, *w->o);
+  if (IsShutdownSignal(sig) && d.action != SignalAction::kDrop) w->stop_signal_seen = true;
   char name[16];
   LOG_DEBUG("received %s", SignalName(sig, name, sizeof name));
   switch (d.action) {

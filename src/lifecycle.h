@@ -60,7 +60,11 @@ struct SignalDecision {
   int forward_as;
 };
 
-SignalDecision DecideSignal(int sig, Phase phase, bool main_running, const Options& o);
+// stop_signal_seen: a TERM, INT or QUIT came before this one. Only then is a
+// TERM or INT during shutdown the "second" one that skips to SIGKILL: a
+// shutdown begun by the main's own exit still stops sidecars gracefully when
+// the runtime's first TERM arrives.
+SignalDecision DecideSignal(int sig, Phase phase, bool main_running, bool stop_signal_seen, const Options& o);
 
 // When a sidecar's stop signal turns into SIGKILL: stop_timeout, capped by
 // what is left of the grace.
