@@ -15,7 +15,8 @@ string(REGEX MATCH "^[0-9]+" CINIT_GXX_MAJOR "${CINIT_GXX_VERSION}")
 
 set(CMAKE_CXX_FLAGS_INIT
   "-specs=${CINIT_MUSL_SPECS} -isystem /usr/include/c++/${CINIT_GXX_MAJOR} -isystem /usr/include/x86_64-linux-gnu/c++/${CINIT_GXX_MAJOR} '-D__GLIBC_PREREQ(a,b)=0' -DCINIT_NO_LIBSTDCXX")
-set(CMAKE_EXE_LINKER_FLAGS_INIT "-specs=${CINIT_MUSL_SPECS} -static -nodefaultlibs")
+# CMake passes the compile flags (with the specs) when linking too.
+set(CMAKE_EXE_LINKER_FLAGS_INIT "-static -nodefaultlibs")
 set(CMAKE_CXX_STANDARD_LIBRARIES "-lc -lgcc")
 # GoogleTest is built for glibc: the musl build makes the binary only.
 set(CINIT_TESTS OFF CACHE BOOL "" FORCE)

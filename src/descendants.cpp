@@ -33,9 +33,16 @@ pid_t ParentOf(pid_t pid) {
   // The command name may hold spaces and parentheses: parse after the last ')'.
   const char* p = strrchr(buf, ')');
   if (!p) return -1;
-  char state;
-  int ppid;
-  if (sscanf(p + 1, " %c %d", &state, &ppid) != 2) return -1;
+  // ") S 123 ...": skip the state, read the parent's pid (no sscanf: it
+  // would bring malloc and float parsing into the static binary).
+  p++;
+  while (*p == ' ') p++;
+  if (!*p) return -1;
+  p++;
+  while (*p == ' ') p++;
+  if (*p < '0' || *p > '9') return -1;
+  pid_t ppid = 0;
+  while (*p >= '0' && *p <= '9') ppid = ppid * 10 + (*p++ - '0');
   return ppid;
 }
 

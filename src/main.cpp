@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <new>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -37,10 +38,17 @@ const char kLicense[] =
     "Copyright (c) 2026 the cinit authors.\n"
     "See the LICENSE file that comes with the source for the full text.\n";
 
-// Static storage: nothing here is allocated, and none of it is large on the stack.
-Inherited g_inherited;
-Options g_options;
-DeclTable g_decls;
+// Static storage: nothing here is allocated, and none of it is large on the
+// stack. The tables are constructed at run time into zeroed storage, so
+// their default values do not sit in the binary's data section.
+template <class T>
+struct Storage {
+  alignas(T) unsigned char bytes[sizeof(T)];
+  T* Make() { return new (bytes) T(); }
+};
+Storage<Inherited> g_inherited_storage;
+Storage<Options> g_options_storage;
+Storage<DeclTable> g_decls_storage;
 Arena g_arena;
 Credentials g_main_creds;
 Credentials g_decl_creds[kMaxDecls];
@@ -64,6 +72,9 @@ int main(int argc, char** argv, char** envp) {
     if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd) break;
   // The mask, dispositions and descriptors the children must see as if
   // cinit were not there.
+  Inherited& g_inherited = *g_inherited_storage.Make();
+  Options& g_options = *g_options_storage.Make();
+  DeclTable& g_decls = *g_decls_storage.Make();
   CaptureInherited(envp, original, &g_inherited);
 
   Status parsed = ParseInvocation(argc, argv, envp, LoadConfigFile, &g_options, &g_decls, &g_arena);

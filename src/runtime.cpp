@@ -3,8 +3,23 @@
 // defines CINIT_NO_LIBSTDCXX). They are reached only through a bug (an
 // out-of-range string_view::substr, say): cinit says so and aborts.
 #ifdef CINIT_NO_LIBSTDCXX
+#include <cstdarg>
+#include <cstdio>
 #include <cstdlib>
 #include <unistd.h>
+
+#include "format.h"
+
+// cinit formats with its own small printf: defining these here keeps
+// musl's (with floating point) out of the static binary.
+extern "C" int vsnprintf(char* buf, size_t size, const char* fmt, va_list ap) { return FormatV(buf, size, fmt, ap); }
+extern "C" int snprintf(char* buf, size_t size, const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = FormatV(buf, size, fmt, ap);
+  va_end(ap);
+  return n;
+}
 
 namespace {
 [[noreturn]] void InternalError() {

@@ -126,7 +126,9 @@ void CaptureInherited(char** envp, const sigset_t& mask_at_start, Inherited* out
     int flags = fcntl(fd, F_GETFD);
     if (flags >= 0 && !(flags & FD_CLOEXEC)) out->fds[out->fd_count++] = fd;
   }
-  if (!getcwd(out->cwd, sizeof out->cwd)) strcpy(out->cwd, "/");
+  // The system call, not getcwd(3): musl's may allocate, which would bring
+  // malloc into the static binary.
+  if (syscall(SYS_getcwd, out->cwd, sizeof out->cwd) <= 0 || out->cwd[0] != '/') strcpy(out->cwd, "/");
   int n = 0;
   for (char** e = envp; e && *e && n < kMaxEnvVars; e++)
     if (!IsCinitVariable(*e)) out->env[n++] = *e;
