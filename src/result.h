@@ -10,10 +10,15 @@ struct Error {
   char text[240] = {};
 };
 
+// Out of line so that the many Result<T> types share one copy.
+[[gnu::noinline]] inline void FormatErrorV(Error* e, const char* fmt, va_list ap) {
+  vsnprintf(e->text, sizeof e->text, fmt, ap);
+}
+
 [[gnu::format(printf, 2, 3)]] inline void FormatError(Error* e, const char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(e->text, sizeof e->text, fmt, ap);
+  FormatErrorV(e, fmt, ap);
   va_end(ap);
 }
 
@@ -33,7 +38,7 @@ struct [[nodiscard]] Result {
     r.ok = false;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(r.error.text, sizeof r.error.text, fmt, ap);
+    FormatErrorV(&r.error, fmt, ap);
     va_end(ap);
     return r;
   }

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
@@ -40,7 +41,9 @@ void CloseFrom3Except(const int* keep, int keep_count) {
   for (int i = 0; i <= n; i++) {
     int hi = i < n ? sorted[i] - 1 : ~0U >> 1;
     if (hi >= lo && syscall(SYS_close_range, lo, hi, 0) != 0) {
-      int limit = hi < 65536 ? hi : static_cast<int>(sysconf(_SC_OPEN_MAX));
+      rlimit rl{};
+      getrlimit(RLIMIT_NOFILE, &rl);
+      int limit = hi < 65536 ? hi : static_cast<int>(rl.rlim_cur < 65536 ? rl.rlim_cur : 65536);
       for (int fd = lo; fd <= limit; fd++) close(fd);
     }
     if (i < n) lo = sorted[i] + 1;

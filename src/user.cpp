@@ -3,7 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
-#include <grp.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "units.h"
@@ -148,8 +148,10 @@ Result<Credentials> ResolveUser(std::string_view spec, const char* passwd_path, 
 }
 
 int ApplyCredentials(const Credentials& c) {
-  if (setgroups(c.group_count, c.groups) != 0) return errno;
-  if (setgid(c.gid) != 0) return errno;
-  if (setuid(c.uid) != 0) return errno;
+  // Raw system calls: this runs in a freshly forked, single-threaded child,
+  // where libc's all-threads machinery for set*id (and its size) is not needed.
+  if (syscall(SYS_setgroups, c.group_count, c.groups) != 0) return errno;
+  if (syscall(SYS_setgid, c.gid) != 0) return errno;
+  if (syscall(SYS_setuid, c.uid) != 0) return errno;
   return 0;
 }
