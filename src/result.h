@@ -7,7 +7,10 @@
 #include <cstdio>
 
 struct Error {
-  char text[240] = {};
+  // Only the first byte is cleared: zeroing the whole buffer in every
+  // Result a parser returns costs code size for nothing.
+  Error() { text[0] = '\0'; }
+  char text[240];
 };
 
 // Out of line so that the many Result<T> types share one copy.
