@@ -48,7 +48,10 @@ void ReportSpawnFailure(World* w, const Proc* p, const SpawnOutcome& r) {
       LOG_ERROR("cannot switch %s to its user: %s: cinit needs root (CAP_SETUID/CAP_SETGID) for --user", name,
                 strerror(r.error));
       break;
-    case SpawnStage::kChdir: LOG_ERROR("cannot change %s to its directory: %s", name, strerror(r.error)); break;
+    case SpawnStage::kChdir:
+      LOG_ERROR("%s: cannot change to its working directory %s: %s", name,
+                p->decl && p->decl->cwd ? p->decl->cwd : w->plan->inherited->cwd, strerror(r.error));
+      break;
     case SpawnStage::kSetup: LOG_ERROR("cannot set up descriptors for %s: %s", name, strerror(r.error)); break;
   }
 }

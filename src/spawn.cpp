@@ -93,11 +93,13 @@ void ExecChild(const Inherited& in, const SpawnRequest& req, int report_fd) {
   keep[keep_count++] = report_fd;
   CloseFrom3Except(keep, keep_count);
 
+  // Change directory while still privileged: like any process, the child
+  // may start in a directory its user could not enter by itself.
+  if (chdir(req.cwd ? req.cwd : in.cwd) != 0) ChildFail(report_fd, SpawnStage::kChdir, errno);
   if (req.creds) {
     int err = ApplyCredentials(*req.creds);
     if (err) ChildFail(report_fd, SpawnStage::kCredentials, err);
   }
-  if (chdir(req.cwd ? req.cwd : in.cwd) != 0) ChildFail(report_fd, SpawnStage::kChdir, errno);
 
   // Back to the dispositions and mask cinit itself was given.
   for (int sig = 1; sig < NSIG && sig <= 64; sig++) {
