@@ -43,23 +43,39 @@ namespace {
 
 enum class Arg : uint8_t { kNone, kValue };
 
+enum class Id : uint8_t {
+  kPgroup, kRewrite, kRemapExit, kPdeathsig, kTimeout, kGrace, kUser, kSidecar, kInit, kConfig,
+  kLogPrefix, kVerbose, kWarnReaped, kHelp, kVersion, kSubreaper, kSingleChild, kLicense,
+};
+
 struct OptionDef {
   const char* long_name;
   char short_name;
   Arg arg;
+  Id id;
+  bool settable;  // has an environment / config file form
 };
 
 // Every option cinit knows, including the tini and dumb-init spellings.
 constexpr OptionDef kOptions[] = {
-    {"pgroup", 'g', Arg::kNone},        {"rewrite", 'r', Arg::kValue},
-    {"remap-exit", 'e', Arg::kValue},   {"pdeathsig", 'p', Arg::kValue},
-    {"timeout", 't', Arg::kValue},      {"grace", 0, Arg::kValue},
-    {"user", 'u', Arg::kValue},         {"sidecar", 0, Arg::kValue},
-    {"init", 0, Arg::kValue},           {"config", 0, Arg::kValue},
-    {"log-prefix", 0, Arg::kNone},      {"verbose", 'v', Arg::kNone},
-    {"warn-reaped", 'w', Arg::kNone},   {"help", 'h', Arg::kNone},
-    {"version", 'V', Arg::kNone},       {"subreaper", 's', Arg::kNone},
-    {"single-child", 'c', Arg::kNone},  {"license", 'l', Arg::kNone},
+    {"pgroup", 'g', Arg::kNone, Id::kPgroup, true},
+    {"rewrite", 'r', Arg::kValue, Id::kRewrite, true},
+    {"remap-exit", 'e', Arg::kValue, Id::kRemapExit, true},
+    {"pdeathsig", 'p', Arg::kValue, Id::kPdeathsig, true},
+    {"timeout", 't', Arg::kValue, Id::kTimeout, true},
+    {"grace", 0, Arg::kValue, Id::kGrace, true},
+    {"user", 'u', Arg::kValue, Id::kUser, true},
+    {"sidecar", 0, Arg::kValue, Id::kSidecar, false},
+    {"init", 0, Arg::kValue, Id::kInit, false},
+    {"config", 0, Arg::kValue, Id::kConfig, false},
+    {"log-prefix", 0, Arg::kNone, Id::kLogPrefix, true},
+    {"verbose", 'v', Arg::kNone, Id::kVerbose, true},
+    {"warn-reaped", 'w', Arg::kNone, Id::kWarnReaped, true},
+    {"help", 'h', Arg::kNone, Id::kHelp, false},
+    {"version", 'V', Arg::kNone, Id::kVersion, false},
+    {"subreaper", 's', Arg::kNone, Id::kSubreaper, false},
+    {"single-child", 'c', Arg::kNone, Id::kSingleChild, false},
+    {"license", 'l', Arg::kNone, Id::kLicense, false},
 };
 
 const OptionDef* FindLong(std::string_view name) {
@@ -251,38 +267,51 @@ Status ApplyEnvDecls(char** envp, DeclTable* decls, Arena* arena) {
 
 }  // namespace
 
+namespace {
+
+// Sets a settable option from its text value (flags take yes/no here).
+Status ApplyValue(Options* o, const OptionDef& def, std::string_view value) {
+  switch (def.id) {
+    case Id::kPgroup: return ApplyFlag(&o->pgroup, value);
+    case Id::kLogPrefix: return ApplyFlag(&o->log_prefix, value);
+    case Id::kWarnReaped: return ApplyFlag(&o->warn_reaped, value);
+    case Id::kRewrite: return ForEachItem(value, [o](std::string_view i) { return ApplyRewrite(o, i); });
+    case Id::kRemapExit: return ForEachItem(value, [o](std::string_view i) { return ApplyRemap(o, i); });
+    case Id::kPdeathsig: {
+      auto sig = ParseSignal(value);
+      if (!sig.ok) return Named(def.long_name, sig.error);
+      o->pdeathsig = sig.value;
+      return Ok();
+    }
+    case Id::kTimeout:
+    case Id::kGrace: {
+      auto d = ParseDuration(value);
+      if (!d.ok) return Named(def.long_name, d.error);
+      (def.id == Id::kTimeout ? o->timeout : o->grace) = d.value;
+      return Ok();
+    }
+    case Id::kUser:
+      if (value.empty() || value.size() >= sizeof o->user)
+        return Status::Fail("--user: give a user name or number, e.g. nobody or 65534:65534");
+      memcpy(o->user, value.data(), value.size());
+      o->user[value.size()] = '\0';
+      return Ok();
+    case Id::kVerbose: {
+      auto v = ParseUnsigned(value, 9);
+      if (!v.ok) return Named(def.long_name, v.error);
+      o->verbosity = static_cast<int>(v.value);
+      return Ok();
+    }
+    default: return Status::Fail("option '%s' cannot be set here", def.long_name);
+  }
+}
+
+}  // namespace
+
 Status ApplyOption(Options* o, std::string_view name, std::string_view value) {
-  if (name == "pgroup") return ApplyFlag(&o->pgroup, value);
-  if (name == "log-prefix") return ApplyFlag(&o->log_prefix, value);
-  if (name == "warn-reaped") return ApplyFlag(&o->warn_reaped, value);
-  if (name == "rewrite") return ForEachItem(value, [o](std::string_view i) { return ApplyRewrite(o, i); });
-  if (name == "remap-exit") return ForEachItem(value, [o](std::string_view i) { return ApplyRemap(o, i); });
-  if (name == "pdeathsig") {
-    auto sig = ParseSignal(value);
-    if (!sig.ok) return Named(name, sig.error);
-    o->pdeathsig = sig.value;
-    return Ok();
-  }
-  if (name == "timeout" || name == "grace") {
-    auto d = ParseDuration(value);
-    if (!d.ok) return Named(name, d.error);
-    (name == "timeout" ? o->timeout : o->grace) = d.value;
-    return Ok();
-  }
-  if (name == "user") {
-    if (value.empty() || value.size() >= sizeof o->user)
-      return Status::Fail("--user: give a user name or number, e.g. nobody or 65534:65534");
-    memcpy(o->user, value.data(), value.size());
-    o->user[value.size()] = '\0';
-    return Ok();
-  }
-  if (name == "verbose") {
-    auto v = ParseUnsigned(value, 9);
-    if (!v.ok) return Named(name, v.error);
-    o->verbosity = static_cast<int>(v.value);
-    return Ok();
-  }
-  return Status::Fail("unknown option '%.*s'", (int)name.size(), name.data());
+  const OptionDef* def = FindLong(name);
+  if (!def || !def->settable) return Status::Fail("unknown option '%.*s'", (int)name.size(), name.data());
+  return ApplyValue(o, *def, value);
 }
 
 bool IsCinitVariable(const char* env_entry) { return strncmp(env_entry, "CINIT_", 6) == 0; }
@@ -311,7 +340,7 @@ Status ParseInvocation(int argc, char** argv, char** envp, ConfigLoader load_con
     auto n = ReadOptionWord(argc, argv, &i, tokens_first);
     if (!n.ok) break;  // reported by the full pass below
     for (int t = 0; t < n.value; t++)
-      if (std::string_view(tokens_first[t].def->long_name) == "config")
+      if (tokens_first[t].def->id == Id::kConfig)
         o->config_path = tokens_first[t].value, o->config_explicit = true;
   }
   if (!o->config_path) o->config_path = "/etc/cinit.conf";
@@ -331,11 +360,8 @@ Status ParseInvocation(int argc, char** argv, char** envp, ConfigLoader load_con
     char name_buf[64];
     std::string_view name = EnvToOptionName(var, name_buf, sizeof name_buf);
     const OptionDef* def = FindLong(name);
-    if (!def || name == "sidecar" || name == "init" || name == "help" || name == "version" || name == "license" ||
-        name == "subreaper" || name == "single-child") {
-      continue;  // Not ours to judge: other tools share the CINIT_ prefix less often than typos do, but never fail on them.
-    }
-    Status s = ApplyOption(o, name, value);
+    if (!def || !def->settable) continue;  // unknown CINIT_* variables are ignored, never an error
+    Status s = ApplyValue(o, *def, value);
     if (!s.ok) return Status::Fail("CINIT_%.*s: %s", (int)var.size(), var.data(), s.error.text);
   }
   {
@@ -357,30 +383,32 @@ Status ParseInvocation(int argc, char** argv, char** envp, ConfigLoader load_con
     auto n = ReadOptionWord(argc, argv, &i, tokens);
     if (!n.ok) return Status::Fail(n.error);
     for (int t = 0; t < n.value; t++) {
-      const OptionDef* def = tokens[t].def;
-      std::string_view name = def->long_name;
-      if (def->arg == Arg::kNone) {
-        if (name == "pgroup") o->pgroup = true;
-        else if (name == "log-prefix") o->log_prefix = true;
-        else if (name == "warn-reaped") o->warn_reaped = true;
-        else if (name == "verbose") cli_verbosity = (cli_verbosity < 0 ? 0 : cli_verbosity) + 1;
-        else if (name == "help") o->mode = Mode::kHelp;
-        else if (name == "version") o->mode = Mode::kVersion;
-        else if (name == "license") o->mode = Mode::kLicense;
-        // subreaper, single-child: accepted, nothing to do.
-        continue;
+      const OptionDef& def = *tokens[t].def;
+      switch (def.id) {
+        case Id::kPgroup: o->pgroup = true; break;
+        case Id::kLogPrefix: o->log_prefix = true; break;
+        case Id::kWarnReaped: o->warn_reaped = true; break;
+        case Id::kVerbose: cli_verbosity = (cli_verbosity < 0 ? 0 : cli_verbosity) + 1; break;
+        case Id::kHelp: o->mode = Mode::kHelp; break;
+        case Id::kVersion: o->mode = Mode::kVersion; break;
+        case Id::kLicense: o->mode = Mode::kLicense; break;
+        case Id::kSubreaper:
+        case Id::kSingleChild:
+        case Id::kConfig: break;  // no-ops; --config was read before the config file was loaded
+        case Id::kSidecar:
+        case Id::kInit: {
+          Origin origin;
+          snprintf(origin.text, sizeof origin.text, "--%s (argument %d)", def.long_name, word);
+          Status s = AddDecl(def.id == Id::kSidecar ? DeclKind::kSidecar : DeclKind::kInit, tokens[t].value, origin,
+                             decls, arena);
+          if (!s.ok) return s;
+          break;
+        }
+        default: {
+          Status s = ApplyValue(o, def, tokens[t].value);
+          if (!s.ok) return s;
+        }
       }
-      if (name == "config") continue;  // read before the config file was loaded
-      if (name == "sidecar" || name == "init") {
-        Origin origin;
-        snprintf(origin.text, sizeof origin.text, "--%s (argument %d)", def->long_name, word);
-        Status s = AddDecl(name == "sidecar" ? DeclKind::kSidecar : DeclKind::kInit, tokens[t].value, origin, decls,
-                           arena);
-        if (!s.ok) return s;
-        continue;
-      }
-      Status s = ApplyOption(o, name, tokens[t].value);
-      if (!s.ok) return s;
     }
   }
   if (cli_verbosity >= 0) o->verbosity = cli_verbosity;
