@@ -10,25 +10,30 @@
 
 namespace {
 
-// Calls f(fields, count) for each line of a colon-separated database.
-template <class F>
-void ForEachRecord(std::string_view text, F&& f) {
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-    if (line.empty() || line[0] == '#') continue;
-    std::string_view fields[7];
-    int n = 0;
-    while (n < 7) {
-      size_t colon = line.find(':');
-      fields[n++] = line.substr(0, colon);
-      if (colon == std::string_view::npos) break;
-      line = line.substr(colon + 1);
+// Reads a colon-separated database (passwd, group) one record at a time.
+struct Records {
+  std::string_view rest;
+  std::string_view f[7];
+  int n = 0;
+
+  bool Next() {
+    while (!rest.empty()) {
+      size_t nl = rest.find('\n');
+      std::string_view line = rest.substr(0, nl);
+      rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+      if (line.empty() || line[0] == '#') continue;
+      n = 0;
+      while (n < 7) {
+        size_t colon = line.find(':');
+        f[n++] = line.substr(0, colon);
+        if (colon == std::string_view::npos) break;
+        line = line.substr(colon + 1);
+      }
+      return true;
     }
-    if (f(fields, n)) return;
+    return false;
   }
-}
+};
 
 bool IsNumber(std::string_view s) { return ParseUnsigned(s, 0xfffffffe).ok; }
 
@@ -42,21 +47,14 @@ bool ListContains(std::string_view list, std::string_view name) {
   return false;
 }
 
+uint32_t Number(std::string_view s) { return ParseUnsigned(s, 0xfffffffe).value; }
+
 Result<gid_t> ResolveGroup(std::string_view name, std::string_view group) {
-  if (IsNumber(name)) return Result<gid_t>::Ok(ParseUnsigned(name, 0xfffffffe).value);
-  bool found = false;
-  gid_t gid = 0;
-  ForEachRecord(group, [&](std::string_view* f, int n) {
-    if (n >= 3 && f[0] == name && IsNumber(f[2])) {
-      gid = ParseUnsigned(f[2], 0xfffffffe).value;
-      found = true;
-    }
-    return found;
-  });
-  if (!found)
-    return Result<gid_t>::Fail("group '%.*s' not found in /etc/group: use a number or add the group to the image",
-                               (int)name.size(), name.data());
-  return Result<gid_t>::Ok(gid);
+  if (IsNumber(name)) return Result<gid_t>::Ok(Number(name));
+  for (Records r{group}; r.Next();)
+    if (r.n >= 3 && r.f[0] == name && IsNumber(r.f[2])) return Result<gid_t>::Ok(Number(r.f[2]));
+  return Result<gid_t>::Fail("group '%.*s' not found in /etc/group: use a number or add the group to the image",
+                             (int)name.size(), name.data());
 }
 
 Result<int> ReadWhole(const char* path, char* buf, int size) {
@@ -88,27 +86,25 @@ Result<Credentials> ResolveUserIn(std::string_view spec, std::string_view passwd
   bool by_name = !IsNumber(user);
   bool found = false;
   if (by_name) {
-    ForEachRecord(passwd, [&](std::string_view* f, int n) {
-      if (n >= 4 && f[0] == user && IsNumber(f[2]) && IsNumber(f[3])) {
-        c.uid = ParseUnsigned(f[2], 0xfffffffe).value;
-        c.gid = ParseUnsigned(f[3], 0xfffffffe).value;
+    for (Records r{passwd}; !found && r.Next();) {
+      if (r.n >= 4 && r.f[0] == user && IsNumber(r.f[2]) && IsNumber(r.f[3])) {
+        c.uid = Number(r.f[2]);
+        c.gid = Number(r.f[3]);
         found = true;
       }
-      return found;
-    });
+    }
     if (!found)
       return R::Fail("user '%.*s' not found in /etc/passwd: use a number or add the user to the image",
                      (int)user.size(), user.data());
   } else {
-    c.uid = ParseUnsigned(user, 0xfffffffe).value;
+    c.uid = Number(user);
     c.gid = c.uid;  // A bare uid with no passwd entry gets the same gid, as runc does.
-    ForEachRecord(passwd, [&](std::string_view* f, int n) {
-      if (n >= 4 && f[2] == user && IsNumber(f[3])) {
-        c.gid = ParseUnsigned(f[3], 0xfffffffe).value;
-        return true;
+    for (Records r{passwd}; r.Next();) {
+      if (r.n >= 4 && r.f[2] == user && IsNumber(r.f[3])) {
+        c.gid = Number(r.f[3]);
+        break;
       }
-      return false;
-    });
+    }
   }
   if (!grp.empty()) {
     auto g = ResolveGroup(grp, group);
@@ -116,20 +112,14 @@ Result<Credentials> ResolveUserIn(std::string_view spec, std::string_view passwd
     c.gid = g.value;
   }
   if (by_name) {
-    bool overflow = false;
-    ForEachRecord(group, [&](std::string_view* f, int n) {
-      if (n >= 4 && IsNumber(f[2]) && ListContains(f[3], user)) {
-        gid_t g = ParseUnsigned(f[2], 0xfffffffe).value;
-        if (g == c.gid) return false;
-        if (c.group_count == kMaxGroups) {
-          overflow = true;
-          return true;
-        }
-        c.groups[c.group_count++] = g;
-      }
-      return false;
-    });
-    if (overflow) return R::Fail("user '%.*s' is in more than %d groups", (int)user.size(), user.data(), kMaxGroups);
+    for (Records r{group}; r.Next();) {
+      if (r.n < 4 || !IsNumber(r.f[2]) || !ListContains(r.f[3], user)) continue;
+      gid_t g = Number(r.f[2]);
+      if (g == c.gid) continue;
+      if (c.group_count == kMaxGroups)
+        return R::Fail("user '%.*s' is in more than %d groups", (int)user.size(), user.data(), kMaxGroups);
+      c.groups[c.group_count++] = g;
+    }
   }
   return R::Ok(c);
 }
