@@ -9,6 +9,7 @@
 #include <new>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -22,6 +23,7 @@
 namespace {
 
 constexpr int kUsageError = 125;
+constexpr long kKernelSigsetSize = 8;  // the kernel's sigset: 64 signals
 
 void Print(const char* text) {
   size_t len = strlen(text);
@@ -62,9 +64,14 @@ int main(int argc, char** argv, char** envp) {
   // would be lost. Blocked, it waits in the queue for the signalfd. A fault
   // cinit itself raises (SEGV, BUS, ...) still kills it: the kernel ignores
   // the block for those, so they are never mistaken for one to forward.
+  // Raw system calls with every bit set: libc's sigfillset/sigprocmask leave
+  // out the real-time signals libc reserves for itself (32-34), which would
+  // then be lost instead of forwarded. cinit has one thread and no timers,
+  // so it needs none of them.
   sigset_t all, original;
-  sigfillset(&all);
-  sigprocmask(SIG_SETMASK, &all, &original);
+  memset(&all, 0xff, sizeof all);
+  sigemptyset(&original);
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &original, kKernelSigsetSize);
   pid_t parent_at_start = getppid();
   // With 0, 1 or 2 closed, the next pipe or file cinit opens would take its
   // place and a child would write into it: hold them with /dev/null.
@@ -115,7 +122,7 @@ int main(int argc, char** argv, char** envp) {
   }
 
   // All signals go to one signalfd; none is handled asynchronously.
-  int sfd = signalfd(-1, &all, SFD_NONBLOCK | SFD_CLOEXEC);
+  int sfd = static_cast<int>(syscall(SYS_signalfd4, -1, &all, kKernelSigsetSize, SFD_NONBLOCK | SFD_CLOEXEC));
   if (sfd < 0) {
     LOG_ERROR("cannot create a signalfd: %s: is /proc or the fd limit restricted?", strerror(errno));
     return kUsageError;

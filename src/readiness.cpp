@@ -22,6 +22,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,10 +39,34 @@ constexpr int kMaxPipeReads = 16;
 const char* Who(const Probe* p) { return p->name ? p->name : "(unnamed)"; }
 
 // "127.0.0.1:8080" or "[::1]:8080", for the Host header and for messages.
+// (Written out rather than inet_ntop(3), which is large in a static binary.)
 void FormatHostPort(const ReadyCheck& c, char* out, int size) {
-  char host[INET6_ADDRSTRLEN] = "?";
-  inet_ntop(c.ipv6 ? AF_INET6 : AF_INET, c.addr, host, sizeof host);
-  snprintf(out, size, "%s%s%s:%u", c.ipv6 ? "[" : "", host, c.ipv6 ? "]" : "", unsigned{c.port});
+  const uint8_t* a = c.addr;
+  if (!c.ipv6) {
+    snprintf(out, size, "%u.%u.%u.%u:%u", a[0], a[1], a[2], a[3], unsigned{c.port});
+    return;
+  }
+  // RFC 5952 form: the longest run of two or more zero groups becomes "::".
+  unsigned g[8];
+  for (int i = 0; i < 8; i++) g[i] = a[2 * i] << 8 | a[2 * i + 1];
+  int best = -1, best_len = 1;
+  for (int i = 0; i < 8;) {
+    int j = i;
+    while (j < 8 && g[j] == 0) j++;
+    if (j - i > best_len) best = i, best_len = j - i;
+    i = j > i ? j : i + 1;
+  }
+  char host[48];
+  int n = 0;
+  for (int i = 0; i < 8; i++) {
+    if (i == best) {
+      n += snprintf(host + n, sizeof host - n, "::");
+      i += best_len - 1;
+      continue;
+    }
+    n += snprintf(host + n, sizeof host - n, "%s%x", n && host[n - 1] != ':' ? ":" : "", g[i]);
+  }
+  snprintf(out, size, "[%s]:%u", host, unsigned{c.port});
 }
 
 // Closes this attempt's socket (never the fd:N pipe, which outlives attempts).
@@ -245,7 +270,8 @@ ProbeResult StartExec(Probe* p, const ReadyCheck& c, const Inherited& in, Millis
 
 ProbeResult CheckFile(Probe* p, const ReadyCheck& c, Millis now) {
   p->attempts++;
-  if (access(c.file_path, F_OK) == 0) return Ready(p);
+  struct stat st;
+  if (stat(c.file_path, &st) == 0) return Ready(p);
   return Retry(p, now, "%.60s does not exist yet (%s)", c.file_path, strerror(errno));
 }
 

@@ -106,7 +106,8 @@ void ExecChild(const Inherited& in, const SpawnRequest& req, int report_fd) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
     signal(sig, in.ignored[sig] ? SIG_IGN : SIG_DFL);
   }
-  sigprocmask(SIG_SETMASK, &in.mask, nullptr);
+  // The raw call restores the exact mask, including libc-reserved signals.
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &in.mask, nullptr, 8L);
   ExecChild(in, req, report_fd);
   _exit(126);
 }
@@ -148,7 +149,11 @@ SpawnOutcome Spawn(const Inherited& in, const SpawnRequest& req) {
     out.stage = SpawnStage::kFork;
     return out;
   }
-  pid_t pid = fork();
+  // A plain clone(SIGCHLD) is fork() without libc's bookkeeping for threads
+  // and atfork handlers, which cinit (one thread, no handlers) does not need
+  // and which would add its locking code to the static binary. The child
+  // runs only async-signal-safe system calls until exec.
+  pid_t pid = static_cast<pid_t>(syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0));
   if (pid < 0) {
     out.error = errno;
     out.stage = SpawnStage::kFork;

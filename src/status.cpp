@@ -12,6 +12,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -137,7 +138,7 @@ int OpenDir(const char* dir, bool create, bool shared_place, char* why, int why_
     close(fd);
     return -1;
   }
-  if (create && faccessat(fd, ".", W_OK, 0) != 0) {
+  if (create && syscall(SYS_faccessat, fd, ".", W_OK) != 0) {
     snprintf(why, why_size, "%s", strerror(errno));
     close(fd);
     return -1;
