@@ -69,7 +69,8 @@ int SignalDescendants(pid_t self, int sig) {
       auto* d = reinterpret_cast<Dirent64*>(buf + off);
       off += d->reclen;
       if (d->name[0] < '1' || d->name[0] > '9' || count == kMaxScan) continue;
-      pid_t pid = static_cast<pid_t>(atoi(d->name));
+      pid_t pid = 0;
+      for (const char* c = d->name; *c >= '0' && *c <= '9'; c++) pid = pid * 10 + (*c - '0');
       if (pid == self) continue;
       pid_t ppid = ParentOf(pid);
       if (ppid > 0) g_links[count++] = {pid, ppid};

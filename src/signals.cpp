@@ -2,15 +2,15 @@
 
 #include <csignal>
 #include <cstdio>
-#include <strings.h>
 
 #include "units.h"
 
 namespace {
 
+// Packed (name inline, not a pointer) to keep the table small.
 struct NamedSignal {
-  const char* name;
-  int number;
+  char name[7];
+  unsigned char number;
 };
 
 constexpr NamedSignal kNames[] = {
@@ -25,9 +25,18 @@ constexpr NamedSignal kNames[] = {
     {"PWR", SIGPWR},       {"SYS", SIGSYS},
 };
 
+char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool StartsNoCase(std::string_view a, std::string_view prefix) {
+  if (a.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); i++)
+    if (Lower(a[i]) != Lower(prefix[i])) return false;
+  return true;
+}
+
 bool EqualsNoCase(std::string_view a, const char* b) {
-  size_t n = __builtin_strlen(b);
-  return a.size() == n && strncasecmp(a.data(), b, n) == 0;
+  std::string_view bv(b);
+  return a.size() == bv.size() && StartsNoCase(a, bv);
 }
 
 Result<int> Bad(std::string_view text) {
@@ -45,13 +54,13 @@ Result<int> ParseSignal(std::string_view text, bool allow_zero) {
     return Result<int>::Ok(static_cast<int>(n.value));
   }
   std::string_view name = text;
-  if (name.size() > 3 && strncasecmp(name.data(), "SIG", 3) == 0) name.remove_prefix(3);
+  if (name.size() > 3 && StartsNoCase(name, "SIG")) name.remove_prefix(3);
   for (const auto& s : kNames)
     if (EqualsNoCase(name, s.name)) return Result<int>::Ok(s.number);
   // RTMIN, RTMIN+N, RTMAX, RTMAX-N. glibc reserves the first few real-time
   // signals for itself, so SIGRTMIN is a run-time value, not a constant.
-  bool from_min = name.size() >= 5 && strncasecmp(name.data(), "RTMIN", 5) == 0;
-  bool from_max = name.size() >= 5 && strncasecmp(name.data(), "RTMAX", 5) == 0;
+  bool from_min = StartsNoCase(name, "RTMIN");
+  bool from_max = StartsNoCase(name, "RTMAX");
   if (!from_min && !from_max) return Bad(text);
   std::string_view rest = name.substr(5);
   int offset = 0;

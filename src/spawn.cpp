@@ -1,6 +1,7 @@
 #include "spawn.h"
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -11,6 +12,23 @@
 #include "cli.h"
 
 namespace {
+
+// The kernel's struct sigaction. cinit only ever sets SIG_DFL or SIG_IGN,
+// which need no signal trampoline, so the raw system call does: it also
+// reaches the signals libc reserves (32-34), and keeps libc's sigaction
+// machinery out of the static binary.
+struct KernelSigaction {
+  void (*handler)(int);
+  unsigned long flags;
+  void (*restorer)();
+  uint64_t mask;
+};
+
+void SetDisposition(int sig, bool ignore) {
+  KernelSigaction sa{};
+  sa.handler = ignore ? SIG_IGN : SIG_DFL;
+  syscall(SYS_rt_sigaction, sig, &sa, nullptr, 8L);
+}
 
 struct ChildReport {
   int error;
@@ -74,7 +92,8 @@ void ExecChild(const Inherited& in, const SpawnRequest& req, int report_fd) {
   setpgid(0, 0);
   // All signals are still blocked here, so the SIGTTOU that tcsetpgrp sends
   // to a background group cannot stop us.
-  if (req.foreground_tty && isatty(STDIN_FILENO)) tcsetpgrp(STDIN_FILENO, getpid());
+  // tcsetpgrp fails harmlessly (ENOTTY) when stdin is not a terminal.
+  if (req.foreground_tty) tcsetpgrp(STDIN_FILENO, getpid());
 
   if (req.stdout_fd >= 0 && dup2(req.stdout_fd, STDOUT_FILENO) < 0) ChildFail(report_fd, SpawnStage::kSetup, errno);
   if (req.stderr_fd >= 0 && dup2(req.stderr_fd, STDERR_FILENO) < 0) ChildFail(report_fd, SpawnStage::kSetup, errno);
@@ -104,7 +123,7 @@ void ExecChild(const Inherited& in, const SpawnRequest& req, int report_fd) {
   // Back to the dispositions and mask cinit itself was given.
   for (int sig = 1; sig < NSIG && sig <= 64; sig++) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
-    signal(sig, in.ignored[sig] ? SIG_IGN : SIG_DFL);
+    SetDisposition(sig, in.ignored[sig]);
   }
   // The raw call restores the exact mask, including libc-reserved signals.
   syscall(SYS_rt_sigprocmask, SIG_SETMASK, &in.mask, nullptr, 8L);
@@ -120,10 +139,10 @@ void CaptureInherited(char** envp, const sigset_t& mask_at_start, Inherited* out
   out->mask = mask_at_start;
   for (int sig = 1; sig < NSIG && sig <= 64; sig++) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
-    struct sigaction sa;
-    if (sigaction(sig, nullptr, &sa) == 0 && sa.sa_handler == SIG_IGN) {
+    KernelSigaction old{};
+    if (syscall(SYS_rt_sigaction, sig, nullptr, &old, 8L) == 0 && old.handler == SIG_IGN) {
       out->ignored[sig] = true;
-      signal(sig, SIG_DFL);
+      SetDisposition(sig, false);
     }
   }
   // Descriptors 3.. that are open and not close-on-exec belong to the main.
@@ -134,7 +153,7 @@ void CaptureInherited(char** envp, const sigset_t& mask_at_start, Inherited* out
   }
   // The system call, not getcwd(3): musl's may allocate, which would bring
   // malloc into the static binary.
-  if (syscall(SYS_getcwd, out->cwd, sizeof out->cwd) <= 0 || out->cwd[0] != '/') strcpy(out->cwd, "/");
+  if (syscall(SYS_getcwd, out->cwd, sizeof out->cwd) <= 0 || out->cwd[0] != '/') memcpy(out->cwd, "/", 2);
   int n = 0;
   for (char** e = envp; e && *e && n < kMaxEnvVars; e++)
     if (!IsCinitVariable(*e)) out->env[n++] = *e;

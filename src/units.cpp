@@ -1,6 +1,5 @@
 #include "units.h"
 
-#include <strings.h>
 
 Result<uint32_t> ParseUnsigned(std::string_view text, uint32_t max) {
   if (text.empty() || text.size() > 10) return Result<uint32_t>::Fail("'%.*s' is not a number", (int)text.size(), text.data());
@@ -31,12 +30,24 @@ Result<Millis> ParseDuration(std::string_view text) {
   return Result<Millis>::Ok(v);
 }
 
+namespace {
+bool SameNoCase(std::string_view a, const char* b) {
+  std::string_view bv(b);
+  if (a.size() != bv.size()) return false;
+  for (size_t i = 0; i < a.size(); i++) {
+    char c = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
+    if (c != bv[i]) return false;
+  }
+  return true;
+}
+}  // namespace
+
 Result<bool> ParseBool(std::string_view text) {
   static constexpr const char* kTrue[] = {"1", "true", "yes", "on"};
   static constexpr const char* kFalse[] = {"0", "false", "no", "off", ""};
   for (const char* t : kTrue)
-    if (text.size() == __builtin_strlen(t) && strncasecmp(text.data(), t, text.size()) == 0) return Result<bool>::Ok(true);
+    if (SameNoCase(text, t)) return Result<bool>::Ok(true);
   for (const char* f : kFalse)
-    if (text.size() == __builtin_strlen(f) && (text.empty() || strncasecmp(text.data(), f, text.size()) == 0)) return Result<bool>::Ok(false);
+    if (SameNoCase(text, f)) return Result<bool>::Ok(false);
   return Result<bool>::Fail("'%.*s' is not a yes/no value: use 1 or 0", (int)text.size(), text.data());
 }
