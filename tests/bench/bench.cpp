@@ -1,0 +1,1059 @@
+// bench: the driver of the cinit benchmark suite. Run it through tests/bench/run,
+// which installs the peer inits, builds cinit and this driver, and passes the
+// paths. See tests/bench/README.md for what every figure means.
+//
+// Every init (and the "no init" baseline) runs as PID 1 of a fresh PID
+// namespace, as in a container. The columns are measured interleaved: each
+// repetition runs every column once, in an order rotated per repetition, so
+// machine noise lands on all of them alike.
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <csignal>
+#include <cstdarg>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <dirent.h>
+#include <fcntl.h>
+#include <gnu/libc-version.h>
+#include <optional>
+#include <poll.h>
+#include <sched.h>
+#include <string>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+// ---------------------------------------------------------------- utilities
+
+std::uint64_t now_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return std::uint64_t(ts.tv_sec) * 1000000000u + std::uint64_t(ts.tv_nsec);
+}
+
+void sleep_ms(long ms) {
+    timespec ts{ms / 1000, (ms % 1000) * 1000000};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+}
+
+std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
+std::string fmt(const char* f, ...) {
+    char buf[512];
+    va_list ap;
+    va_start(ap, f);
+    std::vsnprintf(buf, sizeof buf, f, ap);
+    va_end(ap);
+    return buf;
+}
+
+void progress(const char* f, ...) __attribute__((format(printf, 1, 2)));
+void progress(const char* f, ...) {
+    va_list ap;
+    va_start(ap, f);
+    std::fputs("bench: ", stderr);
+    std::vfprintf(stderr, f, ap);
+    std::fputc('\n', stderr);
+    va_end(ap);
+}
+
+std::string read_file(const std::string& path, std::size_t limit = 1 << 20) {
+    std::string out;
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return out;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        out.append(buf, std::size_t(n));
+        if (out.size() >= limit) break;
+    }
+    close(fd);
+    return out;
+}
+
+bool file_exists(const std::string& p) { return access(p.c_str(), F_OK) == 0; }
+
+std::optional<long long> file_size(const std::string& p) {
+    struct stat st{};
+    if (stat(p.c_str(), &st) != 0) return std::nullopt;
+    return (long long)st.st_size;
+}
+
+std::string first_line_of_command(const std::string& cmd) {
+    std::string out;
+    FILE* f = popen(cmd.c_str(), "r");
+    if (!f) return out;
+    char buf[256];
+    if (std::fgets(buf, sizeof buf, f)) out = buf;
+    pclose(f);
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    return out;
+}
+
+std::string with_commas(long long v) {
+    std::string s = std::to_string(v < 0 ? -v : v);
+    for (int i = int(s.size()) - 3; i > 0; i -= 3) s.insert(std::size_t(i), ",");
+    return v < 0 ? "-" + s : s;
+}
+
+// Linear interpolation between closest ranks.
+double quantile(std::vector<double> v, double q) {
+    if (v.empty()) return NAN;
+    std::sort(v.begin(), v.end());
+    double pos = q * double(v.size() - 1);
+    std::size_t lo = std::size_t(pos);
+    std::size_t hi = std::min(lo + 1, v.size() - 1);
+    return v[lo] + (v[hi] - v[lo]) * (pos - double(lo));
+}
+
+// ------------------------------------------------------------------ columns
+
+struct Column {
+    std::string name;
+    std::string path;               // empty: no init, the workload is PID 1
+    std::vector<std::string> args;  // between the init and the command
+    bool present = true;
+    bool none = false;
+    std::string version;
+};
+
+enum { NONE = 0, TINI = 1, DUMB = 2, CATATONIT = 3, CINIT = 4, NCOL = 5 };
+
+struct Options {
+    bool quick = false;
+    std::string workload, out, tmp;
+    std::string cinit, cinit_musl, cinit_glibc;
+    std::string tini = "/usr/bin/tini-static", dumb = "/usr/bin/dumb-init",
+                catatonit = "/usr/bin/catatonit";
+    // counts
+    int starts = 500;
+    int signal_rounds = 10, signals_per_round = 500;
+    int orphan_rounds = 10, orphans_per_round = 1000;
+    int idle_seconds = 5;
+    int shutdown_rounds = 20;
+    int teardown_rounds = 5, teardown_children = 1000;
+    std::string only;  // comma-separated benchmark names; empty: all
+    std::string cinit_rev;  // source revision of the cinit measured, for the report
+    bool realtime = true;   // run everything SCHED_FIFO when allowed (see README)
+    bool realtime_on = false;
+};
+
+Options g_opt;
+std::vector<Column> g_cols;
+std::vector<std::string> g_errors;
+int g_devnull = -1, g_errlog = -1;
+std::string g_errlog_path;
+
+void error(int col, const std::string& what) {
+    std::string msg = g_cols[std::size_t(col)].name + ": " + what;
+    progress("ERROR %s", msg.c_str());
+    g_errors.push_back(msg);
+}
+
+// Order of the columns in repetition `rep`: rotated, so that no column always
+// runs right after another one.
+std::vector<int> order(int rep, const std::vector<bool>& alive) {
+    std::vector<int> o;
+    for (int k = 0; k < NCOL; ++k) {
+        int c = (rep + k) % NCOL;
+        if (alive[std::size_t(c)]) o.push_back(c);
+    }
+    return o;
+}
+
+std::vector<bool> present_columns(bool with_none) {
+    std::vector<bool> a(NCOL);
+    for (int c = 0; c < NCOL; ++c) a[std::size_t(c)] = g_cols[std::size_t(c)].present && (with_none || c != NONE);
+    return a;
+}
+
+// ------------------------------------------------------------ process control
+
+struct Child {
+    pid_t pid = -1;
+    int pidfd = -1;
+};
+
+// Starts INIT ARGS... COMMAND... as PID 1 of a new PID namespace (or COMMAND
+// alone for the no-init column). stdin/stdout are /dev/null, stderr goes to
+// the shared log. With cpu >= 0, the init and everything it starts run on
+// that CPU only.
+Child spawn(int col, const std::vector<std::string>& command, int cpu = -1) {
+    const Column& c = g_cols[std::size_t(col)];
+    std::vector<std::string> words;
+    if (!c.none) {
+        words.push_back(c.path);
+        words.insert(words.end(), c.args.begin(), c.args.end());
+    }
+    words.insert(words.end(), command.begin(), command.end());
+    std::vector<char*> argv;
+    for (auto& w : words) argv.push_back(w.data());
+    argv.push_back(nullptr);
+
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    if (cpu >= 0) CPU_SET(cpu, &one);
+
+    Child ch;
+    long r = syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+    if (r < 0) {
+        error(col, fmt("clone(CLONE_NEWPID): %s", std::strerror(errno)));
+        return ch;
+    }
+    if (r == 0) {
+        // Child: only async-signal-safe calls from here on.
+        prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the driver
+        if (cpu >= 0) sched_setaffinity(0, sizeof one, &one);
+        dup2(g_devnull, 0);
+        dup2(g_devnull, 1);
+        dup2(g_errlog, 2);
+        execv(argv[0], argv.data());
+        _exit(127);
+    }
+    ch.pid = pid_t(r);
+    ch.pidfd = int(syscall(SYS_pidfd_open, ch.pid, 0));
+    return ch;
+}
+
+// Signals the init. Never with a pid <= 0: kill(-1, …) as root would reach
+// every process of the machine.
+void signal_child(const Child& ch, int sig) {
+    if (ch.pid > 0) kill(ch.pid, sig);
+}
+
+// Waits for the child to exit. Returns its wait status, or nullopt after a
+// timeout (the child is then killed: its whole namespace goes with it).
+std::optional<int> wait_exit(Child& ch, int timeout_ms) {
+    if (ch.pid < 0) return std::nullopt;
+    bool timed_out = false;
+    if (ch.pidfd >= 0) {
+        pollfd p{ch.pidfd, POLLIN, 0};
+        int r;
+        do r = poll(&p, 1, timeout_ms);
+        while (r < 0 && errno == EINTR);
+        if (r == 0) {
+            timed_out = true;
+            kill(ch.pid, SIGKILL);
+        }
+    }
+    int st = 0;
+    while (waitpid(ch.pid, &st, 0) < 0 && errno == EINTR) {}
+    if (ch.pidfd >= 0) close(ch.pidfd);
+    ch.pid = -1;
+    ch.pidfd = -1;
+    if (timed_out) return std::nullopt;
+    return st;
+}
+
+std::string describe_status(std::optional<int> st) {
+    if (!st) return "timed out (killed)";
+    if (WIFEXITED(*st)) return fmt("exited %d", WEXITSTATUS(*st));
+    if (WIFSIGNALED(*st)) return fmt("killed by signal %d", WTERMSIG(*st));
+    return "stopped?";
+}
+
+bool check_status(int col, const char* bench, std::optional<int> st) {
+    if (st && WIFEXITED(*st) && WEXITSTATUS(*st) == 0) return true;
+    error(col, fmt("%s: init %s (want exit 0); see %s", bench, describe_status(st).c_str(),
+                   g_errlog_path.c_str()));
+    return false;
+}
+
+// A FIFO the driver keeps open read-write: opening it never blocks, and a
+// writer that comes and goes never makes it report end-of-file.
+struct Fifo {
+    std::string path;
+    int fd = -1;
+};
+
+std::vector<std::string> g_fifos;  // removed at the end
+
+Fifo make_fifo(const std::string& name) {
+    Fifo f;
+    f.path = g_opt.tmp + "/" + name;
+    g_fifos.push_back(f.path);
+    unlink(f.path.c_str());
+    if (mkfifo(f.path.c_str(), 0600) != 0) {
+        progress("mkfifo %s: %s", f.path.c_str(), std::strerror(errno));
+        std::exit(2);
+    }
+    f.fd = open(f.path.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (f.fd < 0) {
+        progress("open %s: %s", f.path.c_str(), std::strerror(errno));
+        std::exit(2);
+    }
+    return f;
+}
+
+void drain(const Fifo& f) {
+    char buf[64];
+    while (read(f.fd, buf, sizeof buf) > 0) {}
+}
+
+// Waits for byte `want` on the FIFO; gives up when the init exits first or
+// after the timeout.
+bool wait_byte(const Fifo& f, char want, const Child& ch, int timeout_ms) {
+    std::uint64_t deadline = now_ns() + std::uint64_t(timeout_ms) * 1000000u;
+    for (;;) {
+        char c;
+        ssize_t n = read(f.fd, &c, 1);
+        if (n == 1) {
+            if (c == want) return true;
+            continue;
+        }
+        std::uint64_t t = now_ns();
+        if (t >= deadline) return false;
+        pollfd p[2] = {{f.fd, POLLIN, 0}, {ch.pidfd, POLLIN, 0}};
+        int r = poll(p, ch.pidfd >= 0 ? 2 : 1, int((deadline - t) / 1000000u) + 1);
+        if (r > 0 && (p[1].revents & POLLIN) && !(p[0].revents & POLLIN)) return false;  // init died
+    }
+}
+
+void put_byte(const Fifo& f, char c) {
+    while (write(f.fd, &c, 1) < 0 && errno == EINTR) {}
+}
+
+// ------------------------------------------------------------ /proc readers
+
+struct ProcSnap {
+    bool ok = false;
+    long long ctxt = 0;        // voluntary + nonvoluntary context switches
+    long long cpu_ns = 0;      // schedstat field 1: time on CPU
+    long long timeslices = 0;  // schedstat field 3: times it was run
+    long long rss_kib = 0, hwm_kib = 0, anon_kib = 0;
+};
+
+long long status_field(const std::string& s, const char* key) {
+    std::size_t p = s.find(key);
+    if (p == std::string::npos) return -1;
+    return std::atoll(s.c_str() + p + std::strlen(key));
+}
+
+ProcSnap snap(pid_t pid) {
+    ProcSnap s;
+    std::string st = read_file(fmt("/proc/%d/status", pid));
+    std::string ss = read_file(fmt("/proc/%d/schedstat", pid));
+    if (st.empty() || ss.empty()) return s;
+    s.ctxt = status_field(st, "\nvoluntary_ctxt_switches:") + status_field(st, "\nnonvoluntary_ctxt_switches:");
+    s.rss_kib = status_field(st, "\nVmRSS:");
+    s.hwm_kib = status_field(st, "\nVmHWM:");
+    s.anon_kib = status_field(st, "\nRssAnon:");
+    unsigned long long cpu = 0, delay = 0, slices = 0;
+    std::sscanf(ss.c_str(), "%llu %llu %llu", &cpu, &delay, &slices);
+    s.cpu_ns = (long long)cpu;
+    s.timeslices = (long long)slices;
+    s.ok = true;
+    return s;
+}
+
+// Zombie children of `parent` (host PIDs; the driver sees every namespace).
+long count_zombie_children(pid_t parent) {
+    long n = 0;
+    DIR* d = opendir("/proc");
+    if (!d) return -1;
+    while (dirent* e = readdir(d)) {
+        if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+        char path[300];
+        std::snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        char buf[512];
+        ssize_t len = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (len <= 0) continue;
+        buf[len] = 0;
+        char* rp = std::strrchr(buf, ')');
+        if (!rp) continue;
+        char state = 0;
+        int ppid = 0;
+        if (std::sscanf(rp + 1, " %c %d", &state, &ppid) == 2 && ppid == parent && state == 'Z') ++n;
+    }
+    closedir(d);
+    return n;
+}
+
+// ------------------------------------------------------------------ results
+
+enum class Kind { Bytes, KiB, Count, Time, Text };
+
+struct Row {
+    std::string label;
+    Kind kind = Kind::Count;
+    std::vector<std::optional<double>> v = std::vector<std::optional<double>>(NCOL);
+    std::vector<std::string> text = std::vector<std::string>(NCOL);  // overrides the value
+    bool ratios = true;      // show ÷ tini-static
+    bool ratio_none = true;  // show ÷ no init
+    std::string target;
+};
+
+std::deque<Row> g_rows;  // deque: Row& references stay valid as rows are added
+
+Row& row(const std::string& label, Kind kind, bool ratios = true) {
+    g_rows.push_back(Row{});
+    Row& r = g_rows.back();
+    r.label = label;
+    r.kind = kind;
+    r.ratios = ratios;
+    return r;
+}
+
+std::string format_value(Kind k, double x) {
+    switch (k) {
+    case Kind::Bytes: return with_commas((long long)std::llround(x)) + " B";
+    case Kind::KiB: return with_commas((long long)std::llround(x)) + " KiB";
+    case Kind::Count: return with_commas((long long)std::llround(x));
+    case Kind::Time:
+        if (x < 10e3) return fmt("%.2f µs", x / 1e3);
+        if (x < 100e3) return fmt("%.1f µs", x / 1e3);
+        if (x < 1e6) return fmt("%.0f µs", x / 1e3);
+        if (x < 1e9) return fmt("%.2f ms", x / 1e6);
+        return fmt("%.2f s", x / 1e9);
+    case Kind::Text: break;
+    }
+    return "";
+}
+
+std::string format_ratio(std::optional<double> num, std::optional<double> den) {
+    if (!num || !den || *den <= 0) return "–";
+    double r = *num / *den;
+    if (r < 10) return fmt("%.2f", r);
+    if (r < 100) return fmt("%.1f", r);
+    return fmt("%.0f", r);
+}
+
+std::string cell(const Row& r, int c) {
+    if (!r.text[std::size_t(c)].empty()) return r.text[std::size_t(c)];
+    const auto& v = r.v[std::size_t(c)];
+    if (!v) return g_cols[std::size_t(c)].present ? "–" : "n/a";
+    std::string s = format_value(r.kind, *v);
+    if (r.ratios) {
+        std::string rt = format_ratio(v, r.v[TINI]);
+        std::string rn = r.ratio_none ? format_ratio(v, r.v[NONE]) : "–";
+        if (rt != "–" || rn != "–") s += " [" + rt + " / " + rn + "]";
+    }
+    return s;
+}
+
+// ---------------------------------------------------------------- benchmarks
+
+void bench_sizes() {
+    Row& shipped = row("Binary size (cinit: static musl)", Kind::Bytes);
+    Row& glibc = row("Binary size, static glibc", Kind::Bytes);
+    shipped.ratios = glibc.ratios = true;
+    for (int c = TINI; c <= CATATONIT; ++c) {
+        if (!g_cols[std::size_t(c)].present) continue;
+        auto sz = file_size(g_cols[std::size_t(c)].path);
+        if (!sz) continue;
+        shipped.v[std::size_t(c)] = double(*sz);
+        if (c == DUMB) {
+            // Debian's dumb-init is linked dynamically: its file does not
+            // contain the C library it needs.
+            glibc.text[std::size_t(c)] = "n/a (Debian's is dynamic: " + with_commas(*sz) + " B + libc.so.6)";
+        } else {
+            glibc.v[std::size_t(c)] = double(*sz);
+        }
+    }
+    if (auto s = g_opt.cinit_musl.empty() ? std::nullopt : file_size(g_opt.cinit_musl)) shipped.v[CINIT] = double(*s);
+    else shipped.text[CINIT] = "not built";
+    if (auto s = g_opt.cinit_glibc.empty() ? std::nullopt : file_size(g_opt.cinit_glibc)) glibc.v[CINIT] = double(*s);
+    else glibc.text[CINIT] = "not built";
+    shipped.text[NONE] = glibc.text[NONE] = "–";
+    if (shipped.v[CINIT])
+        shipped.target = fmt("≤ 65,536 B: %s", *shipped.v[CINIT] <= 65536 ? "met" : "MISSED");
+    else
+        shipped.target = "≤ 65,536 B: not measured";
+}
+
+void bench_idle() {
+    progress("idle: %d s window, all inits side by side", g_opt.idle_seconds);
+    Row& rss = row("Memory (VmRSS) while the child sleeps", Kind::KiB);
+    Row& anon = row("…of which private to the init (RssAnon)", Kind::KiB);
+    Row& hwm = row("Peak memory (VmHWM)", Kind::KiB);
+    Row& wake = row(fmt("Wake-ups of the init in %d s idle", g_opt.idle_seconds), Kind::Count);
+    rss.text[NONE] = anon.text[NONE] = hwm.text[NONE] = wake.text[NONE] = "–";
+
+    auto alive = present_columns(false);
+    std::vector<Child> kids(NCOL);
+    std::vector<Fifo> fifos(NCOL);
+    for (int c = 1; c < NCOL; ++c) {
+        if (!alive[std::size_t(c)]) continue;
+        fifos[std::size_t(c)] = make_fifo(fmt("idle-ready-%d", c));
+        kids[std::size_t(c)] = spawn(c, {g_opt.workload, "sleep", fifos[std::size_t(c)].path});
+    }
+    for (int c = 1; c < NCOL; ++c) {
+        if (!alive[std::size_t(c)]) continue;
+        if (!wait_byte(fifos[std::size_t(c)], 'r', kids[std::size_t(c)], 10000)) {
+            error(c, "idle: the sleeping child did not start");
+            alive[std::size_t(c)] = false;
+        }
+    }
+    sleep_ms(300);
+    std::vector<ProcSnap> s0(NCOL), s1(NCOL);
+    for (int c = 1; c < NCOL; ++c)
+        if (alive[std::size_t(c)]) s0[std::size_t(c)] = snap(kids[std::size_t(c)].pid);
+    sleep_ms(1000L * g_opt.idle_seconds);
+    for (int c = 1; c < NCOL; ++c)
+        if (alive[std::size_t(c)]) s1[std::size_t(c)] = snap(kids[std::size_t(c)].pid);
+    for (int c = 1; c < NCOL; ++c) {
+        signal_child(kids[std::size_t(c)], SIGTERM);
+    }
+    for (int c = 1; c < NCOL; ++c) {
+        if (kids[std::size_t(c)].pid < 0) continue;
+        auto st = wait_exit(kids[std::size_t(c)], 10000);
+        if (!alive[std::size_t(c)]) continue;
+        if (!check_status(c, "idle (stop on TERM)", st)) continue;
+        if (!s0[std::size_t(c)].ok || !s1[std::size_t(c)].ok) {
+            error(c, "idle: could not read /proc");
+            continue;
+        }
+        rss.v[std::size_t(c)] = double(s1[std::size_t(c)].rss_kib);
+        anon.v[std::size_t(c)] = double(s1[std::size_t(c)].anon_kib);
+        hwm.v[std::size_t(c)] = double(s1[std::size_t(c)].hwm_kib);
+        wake.v[std::size_t(c)] = double(s1[std::size_t(c)].ctxt - s0[std::size_t(c)].ctxt);
+    }
+    for (auto& f : fifos)
+        if (f.fd >= 0) close(f.fd);
+    if (rss.v[CINIT]) rss.target = fmt("≤ 128 KiB: %s", *rss.v[CINIT] <= 128 ? "met" : "MISSED");
+    if (wake.v[CINIT]) wake.target = fmt("0: %s", *wake.v[CINIT] == 0 ? "met" : "MISSED");
+}
+
+void bench_start() {
+    progress("start: %d × `INIT -- /bin/true` per column", g_opt.starts);
+    auto alive = present_columns(true);
+    std::vector<std::vector<double>> t(NCOL);
+    for (int rep = 0; rep < g_opt.starts; ++rep) {
+        for (int c : order(rep, alive)) {
+            std::uint64_t t0 = now_ns();
+            Child ch = spawn(c, {"/bin/true"});
+            auto st = wait_exit(ch, 10000);
+            std::uint64_t t1 = now_ns();
+            if (!check_status(c, "start", st)) {
+                alive[std::size_t(c)] = false;
+                continue;
+            }
+            t[std::size_t(c)].push_back(double(t1 - t0));
+        }
+    }
+    Row& med = row("Start cost, median", Kind::Time);
+    Row& p90 = row("Start cost, p90", Kind::Time);
+    for (int c = 0; c < NCOL; ++c) {
+        if (!alive[std::size_t(c)] || t[std::size_t(c)].empty()) continue;
+        med.v[std::size_t(c)] = quantile(t[std::size_t(c)], 0.5);
+        p90.v[std::size_t(c)] = quantile(t[std::size_t(c)], 0.9);
+    }
+    if (med.v[CINIT] && med.v[TINI])
+        med.target = fmt("≤ 0.75× tini-static: %s", *med.v[CINIT] <= 0.75 * *med.v[TINI] ? "met" : "MISSED");
+    // What the init adds to a start, beyond running the command itself.
+    Row& over = row("Start overhead (median − no init)", Kind::Time);
+    over.ratio_none = false;
+    over.text[NONE] = "–";
+    if (med.v[NONE])
+        for (int c = TINI; c < NCOL; ++c)
+            if (med.v[std::size_t(c)]) over.v[std::size_t(c)] = std::max(0.0, *med.v[std::size_t(c)] - *med.v[NONE]);
+}
+
+std::optional<double> best_peer(const Row& r) {
+    std::optional<double> best;
+    for (int c = TINI; c <= CATATONIT; ++c)
+        if (r.v[std::size_t(c)] && (!best || *r.v[std::size_t(c)] < *best)) best = r.v[std::size_t(c)];
+    return best;
+}
+
+// The signal round trip runs the init and its child on one CPU: the figure is
+// then the work of the init's relay (wake up, read the signal, forward it),
+// without the cross-CPU wake-up latency that would add the same amount to
+// every init (and, with SCHED_FIFO, dominate it).
+int g_pin_cpu = -1;
+
+void bench_signals() {
+    int total = g_opt.signal_rounds * g_opt.signals_per_round;
+    progress("signals: %d SIGUSR1 round trips per column (%d rounds)", total, g_opt.signal_rounds);
+    auto alive = present_columns(true);
+    std::vector<std::vector<double>> t(NCOL);
+    std::string out = g_opt.tmp + "/rtt.bin";
+    for (int rep = 0; rep < g_opt.signal_rounds; ++rep) {
+        for (int c : order(rep, alive)) {
+            unlink(out.c_str());
+            Child ch = spawn(c, {g_opt.workload, "echo", c == NONE ? "self" : "parent",
+                                 std::to_string(g_opt.signals_per_round), out},
+                             g_pin_cpu);
+            auto st = wait_exit(ch, 60000);
+            if (!check_status(c, "signal round trip", st)) {
+                alive[std::size_t(c)] = false;
+                continue;
+            }
+            std::string data = read_file(out, 1 << 30);
+            if (data.size() != std::size_t(g_opt.signals_per_round) * 8) {
+                error(c, "signal round trip: short sample file");
+                alive[std::size_t(c)] = false;
+                continue;
+            }
+            for (std::size_t i = 0; i < data.size(); i += 8) {
+                std::uint64_t ns;
+                std::memcpy(&ns, data.data() + i, 8);
+                t[std::size_t(c)].push_back(double(ns));
+            }
+        }
+    }
+    unlink(out.c_str());
+    Row& med = row("Signal round trip child → init → child, median", Kind::Time);
+    Row& p99 = row("Signal round trip, p99", Kind::Time);
+    for (int c = 0; c < NCOL; ++c) {
+        if (!alive[std::size_t(c)] || t[std::size_t(c)].empty()) continue;
+        med.v[std::size_t(c)] = quantile(t[std::size_t(c)], 0.5);
+        p99.v[std::size_t(c)] = quantile(t[std::size_t(c)], 0.99);
+    }
+    auto best = best_peer(med);
+    if (med.v[CINIT] && best)
+        med.target = fmt("≤ 0.95× best peer: %s", *med.v[CINIT] <= 0.95 * *best ? "met" : "MISSED");
+}
+
+void bench_reaping() {
+    int total = g_opt.orphan_rounds * g_opt.orphans_per_round;
+    progress("reaping: %d orphans per column (%d rounds)", total, g_opt.orphan_rounds);
+    auto alive = present_columns(true);
+    std::vector<std::vector<double>> per_orphan(NCOL);  // one value per round
+    std::vector<long long> zombies(NCOL), orphans(NCOL);
+    Fifo sync = make_fifo("orphans-sync");
+    Fifo go = make_fifo("orphans-go");
+    for (int rep = 0; rep < g_opt.orphan_rounds; ++rep) {
+        for (int c : order(rep, alive)) {
+            drain(sync);
+            drain(go);
+            Child ch = spawn(c, {g_opt.workload, "orphans", std::to_string(g_opt.orphans_per_round), sync.path,
+                                 go.path});
+            bool ok = wait_byte(sync, 'r', ch, 10000);
+            ProcSnap a, b;
+            long z = -1;
+            if (ok) {
+                sleep_ms(20);
+                a = snap(ch.pid);
+                put_byte(go, 'g');
+                ok = wait_byte(sync, 'd', ch, 120000);
+            }
+            if (ok) {
+                // Let the init finish reaping: stop when no zombie is left, or
+                // when the count has not moved for 300 ms.
+                long last = -1;
+                std::uint64_t since = now_ns(), start = since;
+                for (;;) {
+                    z = count_zombie_children(ch.pid);
+                    std::uint64_t t = now_ns();
+                    if (z == 0) {
+                        sleep_ms(20);
+                        break;
+                    }
+                    if (z != last) {
+                        last = z;
+                        since = t;
+                    } else if (t - since > 300000000u || t - start > 10000000000u) {
+                        break;
+                    }
+                    sleep_ms(10);
+                }
+                b = snap(ch.pid);
+            }
+            signal_child(ch, SIGTERM);
+            auto st = wait_exit(ch, 30000);
+            if (!ok) {
+                error(c, fmt("reaping: the orphan workload did not %s (init %s)", a.ok ? "finish" : "start",
+                             describe_status(st).c_str()));
+                alive[std::size_t(c)] = false;
+                continue;
+            }
+            if (!check_status(c, "reaping (stop on TERM)", st)) {
+                alive[std::size_t(c)] = false;
+                continue;
+            }
+            if (!a.ok || !b.ok) {
+                error(c, "reaping: could not read /proc");
+                alive[std::size_t(c)] = false;
+                continue;
+            }
+            per_orphan[std::size_t(c)].push_back(double(b.cpu_ns - a.cpu_ns) / g_opt.orphans_per_round);
+            zombies[std::size_t(c)] += z;
+            orphans[std::size_t(c)] += g_opt.orphans_per_round;
+        }
+    }
+    close(sync.fd);
+    close(go.fd);
+    Row& per = row("Init CPU time per orphan reaped (median of rounds)", Kind::Time);
+    Row& zl = row(fmt("Zombies left after %s orphans", with_commas(total).c_str()), Kind::Count, false);
+    for (int c = 0; c < NCOL; ++c) {
+        if (!alive[std::size_t(c)] || orphans[std::size_t(c)] == 0) continue;
+        zl.v[std::size_t(c)] = double(zombies[std::size_t(c)]);
+        if (c != NONE) per.v[std::size_t(c)] = quantile(per_orphan[std::size_t(c)], 0.5);
+    }
+    if (g_cols[NONE].present) per.text[NONE] = "– (nobody reaps)";
+    auto best = best_peer(per);
+    if (per.v[CINIT] && best)
+        per.target = fmt("≤ 0.7× best peer: %s", *per.v[CINIT] <= 0.7 * *best ? "met" : "MISSED");
+    if (zl.v[CINIT]) zl.target = fmt("0: %s", *zl.v[CINIT] == 0 ? "met" : "MISSED");
+}
+
+void bench_shutdown() {
+    progress("shutdown: %d rounds of TERM to a main with a background worker", g_opt.shutdown_rounds);
+    auto alive = present_columns(true);
+    std::vector<std::vector<double>> t(NCOL);
+    std::vector<int> got(NCOL);
+    Fifo ready = make_fifo("shutdown-ready");
+    std::string mark = g_opt.tmp + "/worker-got-term";
+    for (int rep = 0; rep < g_opt.shutdown_rounds; ++rep) {
+        for (int c : order(rep, alive)) {
+            drain(ready);
+            unlink(mark.c_str());
+            Child ch = spawn(c, {g_opt.workload, "shutdown", mark, ready.path});
+            if (!wait_byte(ready, 'r', ch, 10000)) {
+                signal_child(ch, SIGKILL);
+                auto st = wait_exit(ch, 10000);
+                error(c, "shutdown: the workload did not start (init " + describe_status(st) + ")");
+                alive[std::size_t(c)] = false;
+                continue;
+            }
+            std::uint64_t t0 = now_ns();
+            signal_child(ch, SIGTERM);
+            auto st = wait_exit(ch, 30000);
+            std::uint64_t t1 = now_ns();
+            if (!check_status(c, "shutdown", st)) {
+                alive[std::size_t(c)] = false;
+                continue;
+            }
+            t[std::size_t(c)].push_back(double(t1 - t0));
+            if (file_exists(mark)) ++got[std::size_t(c)];
+        }
+    }
+    unlink(mark.c_str());
+    close(ready.fd);
+    Row& med = row("Shutdown: TERM → init exited, median", Kind::Time);
+    Row& w = row("Shutdown: background worker got TERM", Kind::Text, false);
+    for (int c = 0; c < NCOL; ++c) {
+        if (!alive[std::size_t(c)] || t[std::size_t(c)].empty()) continue;
+        med.v[std::size_t(c)] = quantile(t[std::size_t(c)], 0.5);
+        int n = int(t[std::size_t(c)].size());
+        w.text[std::size_t(c)] = fmt("%s (%d/%d)", got[std::size_t(c)] == n ? "yes" : got[std::size_t(c)] ? "sometimes" : "no",
+                                     got[std::size_t(c)], n);
+    }
+    if (med.v[CINIT]) med.target = fmt("≤ 20 ms: %s", *med.v[CINIT] <= 20e6 ? "met" : "MISSED");
+    if (med.v[CINIT])
+        w.target = fmt("yes: %s", got[CINIT] == int(t[CINIT].size()) ? "met" : "MISSED");
+}
+
+void bench_teardown() {
+    progress("teardown: %d rounds of TERM with %d live children", g_opt.teardown_rounds, g_opt.teardown_children);
+    auto alive = present_columns(true);
+    std::vector<std::vector<double>> t(NCOL), termed(NCOL);
+    Fifo ready = make_fifo("teardown-ready");
+    std::string counter = g_opt.tmp + "/teardown-counter";
+    int cfd = open(counter.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (cfd < 0 || ftruncate(cfd, 4096) != 0) {
+        progress("cannot create %s: %s", counter.c_str(), std::strerror(errno));
+        std::exit(2);
+    }
+    for (int rep = 0; rep < g_opt.teardown_rounds; ++rep) {
+        for (int c : order(rep, alive)) {
+            drain(ready);
+            std::uint32_t zero = 0;
+            if (pwrite(cfd, &zero, 4, 0) != 4) std::exit(2);
+            Child ch = spawn(c, {g_opt.workload, "teardown", std::to_string(g_opt.teardown_children), counter,
+                                 ready.path});
+            if (!wait_byte(ready, 'r', ch, 60000)) {
+                signal_child(ch, SIGKILL);
+                auto st = wait_exit(ch, 30000);
+                error(c, "teardown: the workload did not start (init " + describe_status(st) + ")");
+                alive[std::size_t(c)] = false;
+                continue;
+            }
+            sleep_ms(50);
+            std::uint64_t t0 = now_ns();
+            signal_child(ch, SIGTERM);
+            auto st = wait_exit(ch, 60000);
+            std::uint64_t t1 = now_ns();
+            if (!check_status(c, "teardown", st)) {
+                alive[std::size_t(c)] = false;
+                continue;
+            }
+            std::uint32_t n = 0;
+            if (pread(cfd, &n, 4, 0) != 4) n = 0;
+            t[std::size_t(c)].push_back(double(t1 - t0));
+            termed[std::size_t(c)].push_back(double(n));
+        }
+    }
+    close(cfd);
+    unlink(counter.c_str());
+    close(ready.fd);
+    Row& med = row(fmt("Teardown of %d live children: TERM → all gone, median", g_opt.teardown_children), Kind::Time);
+    Row& g = row("Teardown: children that got TERM (not SIGKILL), median", Kind::Count, false);
+    for (int c = 0; c < NCOL; ++c) {
+        if (!alive[std::size_t(c)] || t[std::size_t(c)].empty()) continue;
+        med.v[std::size_t(c)] = quantile(t[std::size_t(c)], 0.5);
+        g.v[std::size_t(c)] = quantile(termed[std::size_t(c)], 0.5);
+    }
+}
+
+// ------------------------------------------------------------------- report
+
+double g_load_before = 0;
+
+std::string machine_description() {
+    std::string cpu = "unknown CPU";
+    std::string ci = read_file("/proc/cpuinfo");
+    std::size_t p = ci.find("model name");
+    if (p != std::string::npos) {
+        std::size_t colon = ci.find(':', p), nl = ci.find('\n', p);
+        if (colon != std::string::npos && nl != std::string::npos) cpu = ci.substr(colon + 2, nl - colon - 2);
+    }
+    long long mem_kib = status_field("\n" + read_file("/proc/meminfo"), "\nMemTotal:");
+    utsname u{};
+    uname(&u);
+    return fmt("%s, %ld cores, %.0f GiB RAM, Linux %s (%s), glibc %s; 1-minute load average %.2f before the run",
+               cpu.c_str(), sysconf(_SC_NPROCESSORS_ONLN), double(mem_kib) / 1048576.0, u.release, u.machine,
+               gnu_get_libc_version(), g_load_before);
+}
+
+std::string report() {
+    std::string s;
+    char date[64];
+    time_t now = time(nullptr);
+    strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", gmtime(&now));
+    s += fmt("## cinit benchmark results (%s run, %s)\n\n", g_opt.quick ? "quick" : "full", date);
+    s += "Machine: " + machine_description() + "\n\n";
+    s += "Inits: ";
+    for (int c = TINI; c < NCOL; ++c) {
+        const Column& col = g_cols[std::size_t(c)];
+        if (c > TINI) s += "; ";
+        s += col.name + " = `" + (col.present ? col.path : std::string("missing")) + "`";
+        if (!col.version.empty()) s += " (" + col.version + ")";
+    }
+    s += "\n\n";
+    s += "Each init runs as PID 1 of a fresh PID namespace, as in a container; \"no init\" runs the workload "
+         "itself as PID 1. Columns are measured interleaved (round-robin, order rotated per repetition). ";
+    s += g_opt.realtime_on ? "Driver, inits and workloads run SCHED_FIFO (priority 10) to shield the figures from "
+                             "other load. "
+                           : "Normal scheduling (no SCHED_FIFO). ";
+    if (g_pin_cpu >= 0) s += fmt("The signal round trip runs the init and its child on one CPU (%d). ", g_pin_cpu);
+    s += fmt("Counts: %d starts, %d signals, %d orphans, %d s idle, %d shutdowns, %d teardowns of %d children.\n\n",
+             g_opt.starts, g_opt.signal_rounds * g_opt.signals_per_round,
+             g_opt.orphan_rounds * g_opt.orphans_per_round, g_opt.idle_seconds, g_opt.shutdown_rounds,
+             g_opt.teardown_rounds, g_opt.teardown_children);
+    s += "Cells: value [÷ tini-static / ÷ no init]; lower is better everywhere except \"got TERM\". "
+         "What each figure means: tests/bench/README.md.\n\n";
+    s += "| metric |";
+    for (auto& c : g_cols) s += " " + c.name + " |";
+    s += " cinit target |\n|---|";
+    for (std::size_t i = 0; i < g_cols.size(); ++i) s += "---|";
+    s += "---|\n";
+    for (auto& r : g_rows) {
+        s += "| " + r.label + " |";
+        for (int c = 0; c < NCOL; ++c) s += " " + cell(r, c) + " |";
+        s += " " + (r.target.empty() ? std::string("–") : r.target) + " |\n";
+    }
+    if (!g_errors.empty()) {
+        s += "\nErrors:\n\n";
+        for (auto& e : g_errors) s += "- " + e + "\n";
+    }
+    return s;
+}
+
+// ------------------------------------------------------------------- setup
+
+[[noreturn]] void usage() {
+    std::fprintf(stderr,
+                 "usage: bench --workload PATH --cinit PATH [--cinit-musl PATH] [--cinit-glibc PATH]\n"
+                 "             [--tini PATH] [--dumb-init PATH] [--catatonit PATH]\n"
+                 "             [--cinit-rev TEXT] [--no-rt] [--tmp DIR] [--out FILE] [--quick] [--only size,idle,start,signals,reaping,shutdown,teardown]\n"
+                 "Normally run through tests/bench/run.\n");
+    std::exit(2);
+}
+
+bool can_clone_newpid() {
+    long r = syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+    if (r < 0) return false;
+    if (r == 0) _exit(0);
+    int st;
+    waitpid(pid_t(r), &st, 0);
+    return true;
+}
+
+// Without root, a user namespace gives the right to make PID namespaces.
+void ensure_pid_namespaces() {
+    if (can_clone_newpid()) return;
+    uid_t uid = geteuid();
+    gid_t gid = getegid();
+    if (unshare(CLONE_NEWUSER) == 0) {
+        auto put = [](const char* path, const std::string& text) {
+            int fd = open(path, O_WRONLY | O_CLOEXEC);
+            if (fd < 0) return;
+            ssize_t n = write(fd, text.data(), text.size());
+            (void)n;
+            close(fd);
+        };
+        put("/proc/self/setgroups", "deny");
+        put("/proc/self/uid_map", fmt("0 %u 1", uid));
+        put("/proc/self/gid_map", fmt("0 %u 1", gid));
+        if (can_clone_newpid()) {
+            progress("note: not root; running inside a user namespace");
+            return;
+        }
+    }
+    progress("cannot create PID namespaces (need root or unprivileged user namespaces): %s", std::strerror(errno));
+    std::exit(2);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options& o = g_opt;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        auto next = [&]() -> std::string {
+            if (i + 1 >= argc) usage();
+            return argv[++i];
+        };
+        if (a == "--quick") o.quick = true;
+        else if (a == "--workload") o.workload = next();
+        else if (a == "--cinit") o.cinit = next();
+        else if (a == "--cinit-musl") o.cinit_musl = next();
+        else if (a == "--cinit-glibc") o.cinit_glibc = next();
+        else if (a == "--tini") o.tini = next();
+        else if (a == "--dumb-init") o.dumb = next();
+        else if (a == "--catatonit") o.catatonit = next();
+        else if (a == "--tmp") o.tmp = next();
+        else if (a == "--out") o.out = next();
+        else if (a == "--only") o.only = next();
+        else if (a == "--cinit-rev") o.cinit_rev = next();
+        else if (a == "--no-rt") o.realtime = false;
+        else usage();
+    }
+    if (o.workload.empty() || o.cinit.empty()) usage();
+    if (o.quick) {
+        o.starts = 20;
+        o.signal_rounds = 2;
+        o.signals_per_round = 100;
+        o.orphan_rounds = 1;
+        o.orphans_per_round = 500;
+        o.idle_seconds = 1;
+        o.shutdown_rounds = 3;
+        o.teardown_rounds = 1;
+    }
+    bool own_tmp = o.tmp.empty();
+    if (own_tmp) {
+        char tmpl[] = "/tmp/cinit-bench.XXXXXX";
+        if (!mkdtemp(tmpl)) {
+            progress("mkdtemp: %s", std::strerror(errno));
+            return 2;
+        }
+        o.tmp = tmpl;
+    } else {
+        mkdir(o.tmp.c_str(), 0700);
+    }
+    signal(SIGPIPE, SIG_IGN);
+
+    g_cols = {
+        Column{"no init", "", {}, true, true, ""},
+        Column{"tini-static", o.tini, {"--"}, true, false, ""},
+        Column{"dumb-init", o.dumb, {"--"}, true, false, ""},
+        Column{"catatonit", o.catatonit, {"--"}, true, false, ""},
+        Column{"cinit", o.cinit, {"--"}, true, false, ""},
+    };
+    for (int c = TINI; c < NCOL; ++c) {
+        Column& col = g_cols[std::size_t(c)];
+        col.present = access(col.path.c_str(), X_OK) == 0;
+        if (!col.present) {
+            if (c == CINIT) {
+                progress("cinit binary %s is not executable", col.path.c_str());
+                return 2;
+            }
+            progress("warning: %s not found at %s: its column is skipped", col.name.c_str(), col.path.c_str());
+            g_errors.push_back(col.name + ": not installed (" + col.path + ")");
+            continue;
+        }
+        col.version = first_line_of_command("'" + col.path + "' --version 2>&1 </dev/null");
+    }
+    if (!o.cinit_rev.empty()) g_cols[CINIT].version += ", source " + o.cinit_rev;
+    if (access(o.workload.c_str(), X_OK) != 0) {
+        progress("workload %s is not executable", o.workload.c_str());
+        return 2;
+    }
+
+    g_devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    g_errlog_path = o.tmp + "/init-stderr.log";
+    g_errlog = open(g_errlog_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    if (g_devnull < 0 || g_errlog < 0) {
+        progress("cannot open /dev/null or %s", g_errlog_path.c_str());
+        return 2;
+    }
+    ensure_pid_namespaces();
+
+    // Other load on the machine would land on whichever column happens to be
+    // running. As real-time processes, the driver and everything it starts
+    // (children inherit the policy) run as soon as they are runnable, so the
+    // figures reflect the inits rather than the neighbours. The kernel's RT
+    // throttling still leaves the rest of the machine 5% of each CPU.
+    if (o.realtime) {
+        sched_param sp{};
+        sp.sched_priority = 10;
+        o.realtime_on = sched_setscheduler(0, SCHED_FIFO, &sp) == 0;
+        if (!o.realtime_on) progress("note: cannot use SCHED_FIFO (%s): timings may be noisier", std::strerror(errno));
+    }
+
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    if (sched_getaffinity(0, sizeof allowed, &allowed) == 0)
+        for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+            if (CPU_ISSET(cpu, &allowed)) g_pin_cpu = cpu;
+
+    // The children must start from a clean signal state.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+
+    std::sscanf(read_file("/proc/loadavg").c_str(), "%lf", &g_load_before);
+    std::uint64_t t0 = now_ns();
+    struct {
+        const char* name;
+        void (*fn)();
+    } const benches[] = {{"size", bench_sizes},         {"idle", bench_idle},         {"start", bench_start},
+                         {"signals", bench_signals},   {"reaping", bench_reaping},   {"shutdown", bench_shutdown},
+                         {"teardown", bench_teardown}};
+    for (auto& b : benches)
+        if (o.only.empty() || ("," + o.only + ",").find(std::string(",") + b.name + ",") != std::string::npos) b.fn();
+    progress("done in %.1f s", double(now_ns() - t0) / 1e9);
+
+    std::string text = report();
+    std::fputs(text.c_str(), stdout);
+    std::fflush(stdout);
+    if (!o.out.empty()) {
+        FILE* f = std::fopen(o.out.c_str(), "w");
+        if (!f || std::fputs(text.c_str(), f) < 0 || std::fclose(f) != 0) {
+            progress("cannot write %s", o.out.c_str());
+            return 2;
+        }
+        progress("results written to %s", o.out.c_str());
+    }
+    // Missing peers are reported but are not a failure of the suite; an init
+    // that failed to run is.
+    bool broken = false;
+    for (auto& e : g_errors)
+        if (e.find("not installed") == std::string::npos) broken = true;
+    for (auto& f : g_fifos) unlink(f.c_str());
+    if (broken) {
+        progress("FAILED: an init did not run as expected; its stderr is in %s", g_errlog_path.c_str());
+        return 1;
+    }
+    unlink(g_errlog_path.c_str());
+    if (own_tmp) rmdir(o.tmp.c_str());
+    return 0;
+}
