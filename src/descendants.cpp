@@ -1,5 +1,7 @@
 #include "descendants.h"
 
+#include "procfs.h"
+
 #include <cerrno>
 #include <cstdint>
 #include <csignal>
@@ -23,13 +25,8 @@ Link g_links[kMaxScan];
 pid_t ParentOf(pid_t pid) {
   char path[32];
   snprintf(path, sizeof path, "/proc/%d/stat", pid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
   char buf[512];
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return -1;
-  buf[n] = '\0';
+  if (ReadSmallFile(path, buf, sizeof buf) <= 0) return -1;
   // The command name may hold spaces and parentheses: parse after the last ')'.
   const char* p = strrchr(buf, ')');
   if (!p) return -1;
@@ -46,40 +43,27 @@ pid_t ParentOf(pid_t pid) {
   return ppid;
 }
 
-struct Dirent64 {
-  uint64_t ino;
-  int64_t off;
-  unsigned short reclen;
-  unsigned char type;
-  char name[];
+struct Scan {
+  pid_t self;
+  int count;
 };
+
+void Record(int pid, void* ctx) {
+  auto* scan = static_cast<Scan*>(ctx);
+  if (pid == scan->self || scan->count == kMaxScan) return;
+  pid_t ppid = ParentOf(pid);
+  if (ppid > 0) g_links[scan->count++] = {pid, ppid};
+}
 
 }  // namespace
 
 int SignalDescendants(pid_t self, int sig) {
-  // opendir() allocates; getdents64 into a stack buffer does not.
-  int dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir < 0) return 0;
-  int count = 0;
-  char buf[8192];
-  for (;;) {
-    long n = syscall(SYS_getdents64, dir, buf, sizeof buf);
-    if (n <= 0) break;
-    for (long off = 0; off < n;) {
-      auto* d = reinterpret_cast<Dirent64*>(buf + off);
-      off += d->reclen;
-      if (d->name[0] < '1' || d->name[0] > '9' || count == kMaxScan) continue;
-      pid_t pid = 0;
-      for (const char* c = d->name; *c >= '0' && *c <= '9'; c++) pid = pid * 10 + (*c - '0');
-      if (pid == self) continue;
-      pid_t ppid = ParentOf(pid);
-      if (ppid > 0) g_links[count++] = {pid, ppid};
-    }
-  }
-  close(dir);
+  Scan scan{self, 0};
+  ForEachNumberIn("/proc", Record, &scan);
+  int count = scan.count;
   // Mark descendants: repeat until no new process joins (depth passes).
   static bool marked[kMaxScan];
-  memset(marked, 0, sizeof marked);
+  memset(marked, 0, count);
   bool grew = true;
   while (grew) {
     grew = false;

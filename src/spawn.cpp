@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "procfs.h"
 
 namespace {
 
@@ -121,10 +122,11 @@ void ExecChild(const Inherited& in, const SpawnRequest& req, int report_fd) {
   }
 
   // Back to the dispositions and mask cinit itself was given.
-  for (int sig = 1; sig < NSIG && sig <= 64; sig++) {
-    if (sig == SIGKILL || sig == SIGSTOP) continue;
-    SetDisposition(sig, in.ignored[sig]);
-  }
+  // Everything in cinit is at its default disposition (it handles signals
+  // through the signalfd only), and exec keeps that; only the signals cinit
+  // was started with ignored need to be ignored again.
+  for (int sig = 1; sig <= 64; sig++)
+    if (in.ignored[sig]) SetDisposition(sig, true);
   // The raw call restores the exact mask, including libc-reserved signals.
   syscall(SYS_rt_sigprocmask, SIG_SETMASK, &in.mask, nullptr, 8L);
   ExecChild(in, req, report_fd);
@@ -135,22 +137,50 @@ void ExecChild(const Inherited& in, const SpawnRequest& req, int report_fd) {
 
 int ExecFailureCode(int error) { return error == ENOENT || error == ENOTDIR ? 127 : 126; }
 
+namespace {
+
+// The bitmask of ignored signals, from /proc/self/status ("SigIgn:\t<hex>");
+// one read instead of 64 sigaction calls. false if /proc is not there.
+bool ReadIgnoredMask(uint64_t* mask) {
+  char buf[2048];
+  if (ReadSmallFile("/proc/self/status", buf, sizeof buf) <= 0) return false;
+  const char* p = strstr(buf, "SigIgn:");
+  if (!p) return false;
+  p += 7;
+  while (*p == ' ' || *p == '\t') p++;
+  uint64_t m = 0;
+  for (int d; (d = *p >= '0' && *p <= '9' ? *p - '0' : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 : -1) >= 0; p++)
+    m = m << 4 | static_cast<uint64_t>(d);
+  *mask = m;
+  return true;
+}
+
+void NoteInheritedFd(int fd, void* ctx) {
+  auto* in = static_cast<Inherited*>(ctx);
+  int flags = fd >= 3 ? fcntl(fd, F_GETFD) : -1;
+  if (flags >= 0 && !(flags & FD_CLOEXEC) && in->fd_count < kMaxInheritedFds) in->fds[in->fd_count++] = fd;
+}
+
+}  // namespace
+
 void CaptureInherited(char** envp, const sigset_t& mask_at_start, Inherited* out) {
   out->mask = mask_at_start;
-  for (int sig = 1; sig < NSIG && sig <= 64; sig++) {
-    if (sig == SIGKILL || sig == SIGSTOP) continue;
-    KernelSigaction old{};
-    if (syscall(SYS_rt_sigaction, sig, nullptr, &old, 8L) == 0 && old.handler == SIG_IGN) {
-      out->ignored[sig] = true;
-      SetDisposition(sig, false);
+  uint64_t ignored = 0;
+  if (!ReadIgnoredMask(&ignored)) {
+    for (int sig = 1; sig <= 64; sig++) {
+      KernelSigaction old{};
+      if (syscall(SYS_rt_sigaction, sig, nullptr, &old, 8L) == 0 && old.handler == SIG_IGN) ignored |= 1ULL << (sig - 1);
     }
+  }
+  for (int sig = 1; sig <= 64; sig++) {
+    if (!(ignored >> (sig - 1) & 1) || sig == SIGKILL || sig == SIGSTOP) continue;
+    out->ignored[sig] = true;
+    SetDisposition(sig, false);
   }
   // Descriptors 3.. that are open and not close-on-exec belong to the main.
   out->fd_count = 0;
-  for (int fd = 3; fd < 1024 && out->fd_count < kMaxInheritedFds; fd++) {
-    int flags = fcntl(fd, F_GETFD);
-    if (flags >= 0 && !(flags & FD_CLOEXEC)) out->fds[out->fd_count++] = fd;
-  }
+  if (!ForEachNumberIn("/proc/self/fd", NoteInheritedFd, out))
+    for (int fd = 3; fd < 1024; fd++) NoteInheritedFd(fd, out);
   // The system call, not getcwd(3): musl's may allocate, which would bring
   // malloc into the static binary.
   if (syscall(SYS_getcwd, out->cwd, sizeof out->cwd) <= 0 || out->cwd[0] != '/') memcpy(out->cwd, "/", 2);

@@ -18,8 +18,10 @@ struct Inherited {
   bool ignored[65] = {};               // SIG_IGN at start, by signal number
   int fds[kMaxInheritedFds] = {};      // descriptors >= 3 passed to cinit
   int fd_count = 0;
-  char cwd[4096] = "/";                // the main starts here; cinit moves to /
-  const char* env[kMaxEnvVars + 1] = {};  // environment without CINIT_* variables
+  char cwd[4096];                      // the main starts here; cinit moves to /
+  const char* env[kMaxEnvVars + 1];    // without CINIT_* variables, NULL-terminated
+  // (No initializers on the two arrays: CaptureInherited fills them, and
+  // untouched pages stay out of resident memory.)
 };
 
 // Records mask, dispositions, descriptors, cwd and the filtered environment,

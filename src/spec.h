@@ -87,8 +87,14 @@ Status ParseDecl(std::string_view spec, DeclKind kind, Arena* arena, Decl* out);
 
 // The ordered set of declarations from every source.
 struct DeclTable {
-  Decl decls[kMaxDecls];
+  // Slots are assigned whole by AddOrReplace, so unused ones are never
+  // constructed (or touched: they stay out of resident memory).
+  union {
+    Decl decls[kMaxDecls];
+  };
   int count = 0;
+  DeclTable() {}
+  ~DeclTable() {}
 };
 
 // Adds d, or replaces in place an earlier declaration with the same name

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <new>
 #include <poll.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -33,7 +34,13 @@ struct PollSet {
   }
 };
 
+// Room for every process cinit may supervise, constructed only as far as
+// used: untouched, the rest never becomes resident memory.
+alignas(Proc) unsigned char g_proc_storage[sizeof(Proc) * (kMaxDecls + 1)];
+
 void Setup(World* w, const Plan& plan) {
+  w->procs = reinterpret_cast<Proc*>(g_proc_storage);
+  for (int i = 0; i <= plan.decls->count; i++) new (&w->procs[i]) Proc();
   w->plan = &plan;
   w->o = plan.options;
   w->self = getpid();
@@ -122,20 +129,25 @@ void BuildPollSet(const World& w, PollSet* ps) {
 }
 
 // Signals coalesce: one SIGCHLD may stand for many exits, so the reaping
-// after this always collects everything that exited.
-void DrainSignals(World* w, Millis now) {
-  signalfd_siginfo batch[32];
+// after this always collects everything that exited. Returns whether a
+// SIGCHLD came.
+bool DrainSignals(World* w, Millis now) {
+  signalfd_siginfo batch[16];
+  bool child = false;
   for (;;) {
     ssize_t n = read(w->plan->signal_fd, batch, sizeof batch);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
+    if (n <= 0) return child;
     for (size_t k = 0; k < static_cast<size_t>(n) / sizeof batch[0]; k++) {
       int sig = static_cast<int>(batch[k].ssi_signo);
       // A SIGPIPE or SIGXFSZ that cinit's own write raised is not the
       // main's business: the write already failed with an error.
       bool own = static_cast<pid_t>(batch[k].ssi_pid) == w->self && (sig == SIGPIPE || sig == SIGXFSZ);
-      if (sig != SIGCHLD && !own) HandleSignal(w, sig, now);
+      if (sig == SIGCHLD) child = true;
+      else if (!own) HandleSignal(w, sig, now);
     }
+    // A short read emptied the queue: no second read just to hear EAGAIN.
+    if (static_cast<size_t>(n) < sizeof batch) return child;
   }
 }
 
@@ -165,8 +177,8 @@ int Supervise(const Plan& plan) {
   static World w;  // static: fixed storage, nothing allocated, nothing on the stack
   Setup(&w, plan);
   static PollSet ps;
+  Millis now = Now();
   for (;;) {
-    Millis now = Now();
     HandleTimers(&w, now);
     Advance(&w, now);
     if (w.dirty) WriteState(&w);
@@ -183,13 +195,14 @@ int Supervise(const Plan& plan) {
       timeout = &ts;
     }
     int ready = ppoll(ps.fds, ps.count, timeout, nullptr);
-    now = Now();
+    now = Now();  // the one clock reading of this pass
     if (ready < 0 && errno != EINTR) LOG_WARN("ppoll failed: %s", strerror(errno));
-    if (ready > 0 && ps.fds[0].revents) DrainSignals(&w, now);
-    // Reap on every pass: cheap (one waitpid when nothing exited) and it
-    // keeps have_children true to the kernel's view.
-    ReapChildren(&w, now);
-    if (w.phase == Phase::kKilling && w.have_children && plan.pid1) SignalStrays(&w, SIGKILL);
+    // Reap only when a SIGCHLD came: it stays pending until read, so no
+    // exit is missed, and a forwarded signal costs no waitpid.
+    if (ready > 0 && ps.fds[0].revents && DrainSignals(&w, now)) {
+      ReapChildren(&w, now);
+      if (w.phase == Phase::kKilling && w.have_children && plan.pid1) SignalStrays(&w, SIGKILL);
+    }
     for (int k = 1; ready > 0 && k < ps.count; k++) HandleDescriptor(&w, ps, k, now);
   }
   for (int i = 0; i < w.count; i++) {

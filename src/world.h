@@ -35,7 +35,7 @@ struct World {
   const Plan* plan = nullptr;
   const Options* o = nullptr;
   pid_t self = 0;
-  Proc procs[kMaxDecls + 1];
+  Proc* procs = nullptr;             // count entries, constructed in Setup
   int count = 0;                     // declarations + the main
   int main = 0;                      // index of the main: count - 1
   Phase phase = Phase::kStarting;
