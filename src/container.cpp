@@ -277,8 +277,11 @@ void Advance(World* w, Millis now) {
         Proc* p = NextToStop(w);
         if (!p) {
           w->phase = Phase::kStoppingStrays;
-          SignalStrays(w, SIGTERM);
+          // With no child left there can be no descendant either (orphans
+          // come to us), so skip the signal: outside a namespace that saves
+          // a walk of /proc.
           Reap(w, now);
+          if (w->have_children) SignalStrays(w, SIGTERM);
           continue;
         }
         if (p->state != ProcState::kStopping) StopProc(w, p, now);

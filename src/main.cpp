@@ -46,7 +46,7 @@ const char kLicense[] =
 template <class T>
 struct Storage {
   alignas(T) unsigned char bytes[sizeof(T)];
-  T* Make() { return new (bytes) T(); }
+  T* Make() { return new (bytes) T; }  // no "()": that would zero all of it
 };
 Storage<Inherited> g_inherited_storage;
 Storage<Options> g_options_storage;

@@ -17,18 +17,20 @@ constexpr int kMaxLine = 4000;          // bytes of one line's text before it is
 constexpr Millis kPartialFlush = 200;   // a partial line is written after this
 
 struct OutputStream {
+  // The small fields first and the buffers last, so that a stream that is
+  // never used leaves its buffers untouched (not resident).
   int pipe_fd = -1;          // read end (cinit's, non-blocking, close-on-exec)
   int child_fd = -1;         // write end, given to each start of the sidecar
   int target = -1;           // OutputTargets fd this stream writes to
-  char pending[kMaxLine];    // bytes of an unfinished line
   int pending_len = 0;
   Millis pending_since = 0;  // when the unfinished line began
-  char out[kMaxLine + 48];   // one formatted line waiting to be written
   int out_len = 0;
   int out_off = 0;           // bytes of out already written (partial write)
   Millis last_append = 0;    // when bytes were last added to pending
   bool after_split = false;  // last line was split or flushed unfinished: its "\n" is due
   uint8_t target_mode = 0;   // how target is written (output.cpp: TargetMode)
+  char pending[kMaxLine];    // bytes of an unfinished line
+  char out[kMaxLine + 48];   // one formatted line waiting to be written
 };
 
 // cinit's stdout and stderr, reopened non-blocking when possible (through

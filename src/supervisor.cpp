@@ -40,7 +40,7 @@ alignas(Proc) unsigned char g_proc_storage[sizeof(Proc) * (kMaxDecls + 1)];
 
 void Setup(World* w, const Plan& plan) {
   w->procs = reinterpret_cast<Proc*>(g_proc_storage);
-  for (int i = 0; i <= plan.decls->count; i++) new (&w->procs[i]) Proc();
+  for (int i = 0; i <= plan.decls->count; i++) new (&w->procs[i]) Proc;  // not Proc(): no zeroing
   w->plan = &plan;
   w->o = plan.options;
   w->self = getpid();
