@@ -144,8 +144,11 @@ namespace {
 bool ReadIgnoredMask(uint64_t* mask) {
   char buf[2048];
   if (ReadSmallFile("/proc/self/status", buf, sizeof buf) <= 0) return false;
-  const char* p = strstr(buf, "SigIgn:");
-  if (!p) return false;
+  // A plain scan: strstr(3) is large in a static binary.
+  const char* p = buf;
+  while (*p && !(p[0] == 'S' && p[1] == 'i' && p[2] == 'g' && p[3] == 'I' && p[4] == 'g' && p[5] == 'n' && p[6] == ':'))
+    p++;
+  if (!*p) return false;
   p += 7;
   while (*p == ' ' || *p == '\t') p++;
   uint64_t m = 0;
