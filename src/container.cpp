@@ -107,7 +107,7 @@ Proc* NextToStop(World* w) {
   return nullptr;
 }
 
-void Reap(World* w, Millis now);
+void Reap(World* w, Clock* clock);
 
 }  // namespace
 
@@ -280,7 +280,8 @@ void Advance(World* w, Millis now) {
           // With no child left there can be no descendant either (orphans
           // come to us), so skip the signal: outside a namespace that saves
           // a walk of /proc.
-          Reap(w, now);
+          Clock clock{now};
+          Reap(w, &clock);
           if (w->have_children) SignalStrays(w, SIGTERM);
           continue;
         }
@@ -324,9 +325,11 @@ void HandleSignal(World* w, int sig, Millis now) {
   }
 }
 
-void HandleExit(World* w, pid_t pid, int wait_status, Millis now) {
+void HandleExit(World* w, pid_t pid, int wait_status, Clock* clock) {
   for (int i = 0; i < w->count; i++) {
     Proc* p = &w->procs[i];
+    if (p->probe.exec_pid != pid && p->pid != pid) continue;
+    Millis now = clock->Get();
     if (p->probe.exec_pid == pid) {
       p->probe.exec_pid = -1;
       if (p->decl && ProbeOnExit(&p->probe, p->decl->ready, *w->plan->inherited, wait_status, now) == ProbeResult::kReady)
@@ -356,13 +359,13 @@ void HandleExit(World* w, pid_t pid, int wait_status, Millis now) {
 }
 
 namespace {
-void Reap(World* w, Millis now) {
+void Reap(World* w, Clock* clock) {
   for (;;) {
     int status;
     // __WALL: also children whose exit signal is not SIGCHLD (clone users).
     pid_t pid = waitpid(-1, &status, WNOHANG | __WALL);
     if (pid > 0) {
-      HandleExit(w, pid, status, now);
+      HandleExit(w, pid, status, clock);
       continue;
     }
     if (pid < 0 && errno == EINTR) continue;
@@ -372,7 +375,7 @@ void Reap(World* w, Millis now) {
 }
 }  // namespace
 
-void ReapChildren(World* w, Millis now) { Reap(w, now); }
+void ReapChildren(World* w, Clock* clock) { Reap(w, clock); }
 
 void HandleTimers(World* w, Millis now) {
   if (w->phase >= Phase::kDraining && w->phase < Phase::kKilling && now >= w->grace_end) {

@@ -122,7 +122,7 @@ int main(int argc, char** argv, char** envp) {
   }
 
   // All signals go to one signalfd; none is handled asynchronously.
-  int sfd = static_cast<int>(syscall(SYS_signalfd4, -1, &all, kKernelSigsetSize, SFD_NONBLOCK | SFD_CLOEXEC));
+  int sfd = static_cast<int>(syscall(SYS_signalfd4, -1, &all, kKernelSigsetSize, SFD_CLOEXEC));
   if (sfd < 0) {
     LOG_ERROR("cannot create a signalfd: %s: is /proc or the fd limit restricted?", strerror(errno));
     return kUsageError;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "signals.h"
 #include "world.h"
 
 namespace {
@@ -128,27 +129,29 @@ void BuildPollSet(const World& w, PollSet* ps) {
   }
 }
 
-// Signals coalesce: one SIGCHLD may stand for many exits, so the reaping
-// after this always collects everything that exited. Returns whether a
-// SIGCHLD came.
-bool DrainSignals(World* w, Millis now) {
+// Reads one batch of signals (the signalfd is blocking: called only when it
+// is readable, or when waiting on it alone) and acts on them. Signals
+// coalesce: one SIGCHLD may stand for many exits, so the reaping after this
+// collects everything that exited. Returns whether a SIGCHLD came.
+bool DrainSignals(World* w, Clock* clock) {
   signalfd_siginfo batch[16];
+  ssize_t n = read(w->plan->signal_fd, batch, sizeof batch);
   bool child = false;
-  for (;;) {
-    ssize_t n = read(w->plan->signal_fd, batch, sizeof batch);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return child;
-    for (size_t k = 0; k < static_cast<size_t>(n) / sizeof batch[0]; k++) {
-      int sig = static_cast<int>(batch[k].ssi_signo);
-      // A SIGPIPE or SIGXFSZ that cinit's own write raised is not the
-      // main's business: the write already failed with an error.
-      bool own = static_cast<pid_t>(batch[k].ssi_pid) == w->self && (sig == SIGPIPE || sig == SIGXFSZ);
-      if (sig == SIGCHLD) child = true;
-      else if (!own) HandleSignal(w, sig, now);
+  for (ssize_t k = 0; k < n / static_cast<ssize_t>(sizeof batch[0]); k++) {
+    int sig = static_cast<int>(batch[k].ssi_signo);
+    // A SIGPIPE or SIGXFSZ that cinit's own write raised is not the
+    // main's business: the write already failed with an error.
+    bool own = static_cast<pid_t>(batch[k].ssi_pid) == w->self && (sig == SIGPIPE || sig == SIGXFSZ);
+    if (sig == SIGCHLD) {
+      child = true;
+    } else if (!own) {
+      // The common case, a plain forward, needs no clock reading.
+      SignalDecision d = DecideSignal(sig, w->phase, w->procs[w->main].pid > 0, w->stop_signal_seen, *w->o);
+      if (d.action == SignalAction::kForward && !IsShutdownSignal(sig)) SendToMain(w, d.forward_as);
+      else HandleSignal(w, sig, clock->Get());
     }
-    // A short read emptied the queue: no second read just to hear EAGAIN.
-    if (static_cast<size_t>(n) < sizeof batch) return child;
   }
+  return child;
 }
 
 void HandleDescriptor(World* w, const PollSet& ps, int k, Millis now) {
@@ -177,33 +180,46 @@ int Supervise(const Plan& plan) {
   static World w;  // static: fixed storage, nothing allocated, nothing on the stack
   Setup(&w, plan);
   static PollSet ps;
-  Millis now = Now();
+  Clock clock;
   for (;;) {
-    HandleTimers(&w, now);
-    Advance(&w, now);
+    // Nothing depends on the time while the main runs with no deadline set:
+    // skip the clock (and the timers) then.
+    Millis deadline = EarliestDeadline(w);
+    if (w.phase != Phase::kRunning || deadline || w.dirty) {
+      HandleTimers(&w, clock.Get());
+      Advance(&w, clock.Get());
+      deadline = EarliestDeadline(w);
+    }
     if (w.dirty) WriteState(&w);
     if (w.phase == Phase::kDone) break;
 
     BuildPollSet(w, &ps);
-    Millis deadline = EarliestDeadline(w);
-    timespec ts;
-    timespec* timeout = nullptr;  // no deadline: sleep until something happens
-    if (deadline) {
-      Millis wait = deadline > now ? deadline - now : 0;
-      ts.tv_sec = wait / 1000;
-      ts.tv_nsec = (wait % 1000) * 1000000;
-      timeout = &ts;
+    int ready;
+    if (ps.count == 1 && !deadline) {
+      // Only signals to wait for, no deadline: the read itself is the wait.
+      ready = 1;
+      ps.fds[0].revents = POLLIN;
+    } else {
+      timespec ts;
+      timespec* timeout = nullptr;  // no deadline: sleep until something happens
+      if (deadline) {
+        Millis now = clock.Get();
+        Millis wait = deadline > now ? deadline - now : 0;
+        ts.tv_sec = wait / 1000;
+        ts.tv_nsec = (wait % 1000) * 1000000;
+        timeout = &ts;
+      }
+      ready = ppoll(ps.fds, ps.count, timeout, nullptr);
+      if (ready < 0 && errno != EINTR) LOG_WARN("ppoll failed: %s", strerror(errno));
     }
-    int ready = ppoll(ps.fds, ps.count, timeout, nullptr);
-    now = Now();  // the one clock reading of this pass
-    if (ready < 0 && errno != EINTR) LOG_WARN("ppoll failed: %s", strerror(errno));
+    clock = Clock{};  // time has passed
     // Reap only when a SIGCHLD came: it stays pending until read, so no
     // exit is missed, and a forwarded signal costs no waitpid.
-    if (ready > 0 && ps.fds[0].revents && DrainSignals(&w, now)) {
-      ReapChildren(&w, now);
+    if (ready > 0 && ps.fds[0].revents && DrainSignals(&w, &clock)) {
+      ReapChildren(&w, &clock);
       if (w.phase == Phase::kKilling && w.have_children && plan.pid1) SignalStrays(&w, SIGKILL);
     }
-    for (int k = 1; ready > 0 && k < ps.count; k++) HandleDescriptor(&w, ps, k, now);
+    for (int k = 1; ready > 0 && k < ps.count; k++) HandleDescriptor(&w, ps, k, clock.Get());
   }
   for (int i = 0; i < w.count; i++) {
     if (!w.procs[i].prefixed) continue;

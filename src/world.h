@@ -56,6 +56,16 @@ struct World {
 
 Millis Now();
 
+// The time, read at most once per loop pass and only if something needs it:
+// forwarding a signal or reaping an unknown orphan needs no clock at all.
+struct Clock {
+  Millis value = 0;
+  Millis Get() {
+    if (!value) value = Now();
+    return value;
+  }
+};
+
 // container.cpp
 void StartProc(World* w, int i, Millis now);
 void StartMain(World* w, Millis now);
@@ -66,7 +76,7 @@ void SignalStrays(World* w, int sig);
 void SendToMain(World* w, int sig);
 void Advance(World* w, Millis now);
 void HandleSignal(World* w, int sig, Millis now);
-void HandleExit(World* w, pid_t pid, int wait_status, Millis now);
+void HandleExit(World* w, pid_t pid, int wait_status, Clock* clock);
 void HandleTimers(World* w, Millis now);
-void ReapChildren(World* w, Millis now);
+void ReapChildren(World* w, Clock* clock);
 void MarkReady(World* w, Proc* p);
