@@ -190,8 +190,10 @@ int Supervise(const Plan& plan) {
       Advance(&w, clock.Get());
       deadline = EarliestDeadline(w);
     }
-    if (w.dirty) WriteState(&w);
+    // The last state (everything exited) is not written: cinit is about to
+    // exit, nothing is left to probe, and the next start rewrites the file.
     if (w.phase == Phase::kDone) break;
+    if (w.dirty) WriteState(&w);
 
     BuildPollSet(w, &ps);
     int ready;
