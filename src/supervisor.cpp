@@ -190,10 +190,8 @@ int Supervise(const Plan& plan) {
       Advance(&w, clock.Get());
       deadline = EarliestDeadline(w);
     }
-    // The last state (everything exited) is not written: cinit is about to
-    // exit, nothing is left to probe, and the next start rewrites the file.
-    if (w.phase == Phase::kDone) break;
     if (w.dirty) WriteState(&w);
+    if (w.phase == Phase::kDone) break;
 
     BuildPollSet(w, &ps);
     int ready;
