@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace {
@@ -123,11 +124,17 @@ Status ParseConfigText(std::string_view text, const char* path, Options* opts, D
 
 Status LoadConfigFile(const char* path, bool explicit_path, Options* opts, DeclTable* decls, Arena* arena) {
   if (!path) path = kDefaultConfigPath;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO planted as the config file must not hang PID 1.
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     // The default file is optional; one named by the user must exist.
     if (errno == ENOENT && !explicit_path) return Ok();
     return Status::Fail("%.100s: cannot open config file: %s", path, strerror(errno));
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return Status::Fail("%.100s: not a regular file: give a config file", path);
   }
   // Read once, before the loop starts, into a fixed buffer: one byte more
   // than the limit tells a file that is too big from one that just fits.

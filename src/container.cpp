@@ -45,7 +45,9 @@ void ReportSpawnFailure(World* w, const Proc* p, const SpawnOutcome& r) {
   switch (r.stage) {
     case SpawnStage::kExec: LOG_ERROR("exec %s: %s", what, strerror(r.error)); break;
     case SpawnStage::kFork:
-      LOG_ERROR("cannot start %s: %s: raise the process limit (ulimit -u, pids cgroup)", name, strerror(r.error));
+      LOG_ERROR("cannot start %s: %s: raise the %s", name, strerror(r.error),
+                r.error == EMFILE || r.error == ENFILE ? "open-file limit (ulimit -n)"
+                                                       : "process limit (ulimit -u, pids cgroup)");
       break;
     case SpawnStage::kCredentials:
       LOG_ERROR("cannot switch %s to its user: %s: cinit needs root (CAP_SETUID/CAP_SETGID) for --user", name,
@@ -173,11 +175,14 @@ void StartProc(World* w, int i, Millis now) {
     req.ready_fd_target = d.ready.fd;
   }
   LOG_INFO("starting %s %s", d.kind == DeclKind::kInit ? "init task" : "sidecar", d.name);
+  // The ready-timeout gates startup from the first attempt on, even one
+  // that cannot fork: startup is never held back longer than that.
+  if (d.kind == DeclKind::kSidecar && w->phase == Phase::kStarting && p->restarts == 0)
+    p->ready_deadline = now + d.ready_timeout;
   SpawnOutcome r = Spawn(*w->plan->inherited, req);
   if (ready_fd >= 0) close(ready_fd);
   p->started_at = now;
   p->ready = false;
-  p->ready_timed_out = false;
   w->dirty = true;
   if (r.error) ReportSpawnFailure(w, p, r);
   if (r.pid <= 0) {
@@ -192,8 +197,6 @@ void StartProc(World* w, int i, Millis now) {
     return;
   }
   p->state = ProcState::kStarting;
-  // The ready-timeout gates startup, measured from the first start.
-  if (w->phase == Phase::kStarting && p->restarts == 0) p->ready_deadline = now + d.ready_timeout;
   if (ProbeStart(&p->probe, d.ready, *w->plan->inherited, now) == ProbeResult::kReady) MarkReady(w, p);
 }
 

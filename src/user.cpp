@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -58,8 +59,14 @@ Result<gid_t> ResolveGroup(std::string_view name, std::string_view group) {
 }
 
 Result<int> ReadWhole(const char* path, char* buf, int size) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO in place of /etc/passwd must not hang PID 1.
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return Result<int>::Fail("cannot open %s: %s", path, strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return Result<int>::Fail("%s is not a regular file", path);
+  }
   int total = 0;
   while (total < size) {
     ssize_t n = read(fd, buf + total, size - total);
@@ -133,7 +140,7 @@ Result<Credentials> ResolveUser(std::string_view spec, const char* passwd_path, 
   auto g = ReadWhole(group_path, group, sizeof group);
   if (g.ok) gtext = std::string_view(group, g.value);
   auto r = ResolveUserIn(spec, ptext, gtext);
-  if (!r.ok && !p.ok) return Result<Credentials>::Fail("--user %.*s: %s", (int)spec.size(), spec.data(), p.error.text);
+  if (!r.ok && !p.ok) return Result<Credentials>::Fail(p.error);
   return r;
 }
 
