@@ -140,7 +140,8 @@ Result<Credentials> ResolveUser(std::string_view spec, const char* passwd_path, 
   auto g = ReadWhole(group_path, group, sizeof group);
   if (g.ok) gtext = std::string_view(group, g.value);
   auto r = ResolveUserIn(spec, ptext, gtext);
-  if (!r.ok && !p.ok) return Result<Credentials>::Fail(p.error);
+  if (!r.ok && !p.ok)
+    return Result<Credentials>::Fail("%s (looking up '%.*s')", p.error.text, (int)spec.size(), spec.data());
   return r;
 }
 

@@ -235,7 +235,7 @@ TEST_F(ConfigFile, ErrorsCarryPathAndLine) {
 }
 
 TEST_F(ConfigFile, DirectoryIsAnError) {
-  EXPECT_TRUE(FailsWith(f.Load(dir_, true), dir_ + ": cannot read config file"));
+  EXPECT_TRUE(FailsWith(f.Load(dir_, true), dir_ + ": not a regular file"));
 }
 
 TEST_F(ConfigFile, SizeLimitIs64KiB) {
