@@ -35,7 +35,7 @@ enum TargetMode : uint8_t {
 };
 
 // Reads per call, so that one flooding sidecar cannot hold the loop.
-constexpr int kMaxReadsPerCall = 16;
+constexpr int kMaxReadsPerCall = 4;
 // "Now" for a flush at exit: every partial line is due.
 constexpr Millis kFlushAll = kMaxDuration * 1024;
 
@@ -277,4 +277,7 @@ Millis OutputDeadline(const OutputStream& s) {
 
 void OutputOnTimer(OutputStream* s, const char* name, Millis now) { Pump(s, name, now); }
 
-void OutputFlush(OutputStream* s, const char* name) { Pump(s, name, kFlushAll); }
+void OutputFlush(OutputStream* s, const char* name) {
+  // Enough passes to empty a full pipe (64 KiB) at kMaxReadsPerCall each.
+  for (int i = 0; i < 16; i++) Pump(s, name, kFlushAll);
+}

@@ -32,6 +32,8 @@
 
 #include "fault_storm.h"
 
+extern char** environ;
+
 namespace cinit_test {
 namespace hard {
 namespace {
@@ -93,10 +95,20 @@ const char kWrapUsage[] =
     "  --uid N              drop to uid and gid N, no supplementary groups\n"
     "  --nproc N            RLIMIT_NPROC (soft and hard)\n"
     "  --nofile N           RLIMIT_NOFILE (soft and hard)\n"
-    "  --stdout FILE        stdout to FILE\n";
+    "  --stdout FILE        stdout to FILE\n"
+    "  --nice N             scheduling priority N, if allowed (inherited by every child)\n";
 
 // wrap: take something away from cinit, then become it.
 [[noreturn]] void Wrap(int argc, char** argv) {
+  // CINIT is opened first and exec'd through the descriptor: the mounts
+  // below may hide its path (a build tree under /tmp, say).
+  int binary = -1;
+  for (int k = 2; k + 1 < argc; k++)
+    if (strcmp(argv[k], "--") == 0) {
+      binary = open(argv[k + 1], O_PATH | O_CLOEXEC);
+      if (binary < 0) Die(argv[k + 1]);
+      break;
+    }
   bool own_mounts = false;
   auto need_mounts = [&] {
     if (own_mounts) return;
@@ -147,6 +159,10 @@ const char kWrapUsage[] =
       rlimit rl{n, n};
       if (setrlimit(opt == "--nproc" ? RLIMIT_NPROC : RLIMIT_NOFILE, &rl) != 0) Die(opt.c_str());
       i += 1;
+    } else if (opt == "--nice") {
+      // Best effort: without CAP_SYS_NICE the priority stays as it is.
+      setpriority(PRIO_PROCESS, 0, atoi(arg(1)));
+      i += 1;
     } else if (opt == "--stdout") {
       int fd = open(arg(1), O_WRONLY);
       if (fd < 0 || dup2(fd, 1) < 0) Die(arg(1));
@@ -161,7 +177,7 @@ const char kWrapUsage[] =
     dprintf(2, "%s", kWrapUsage);
     _exit(120);
   }
-  execv(argv[i], argv + i);
+  syscall(SYS_execveat, binary, "", argv + i, environ, AT_EMPTY_PATH);
   Die(argv[i]);
 }
 

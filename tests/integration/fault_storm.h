@@ -37,7 +37,7 @@ bool CinitIsSanitized();
 // Starts cinit through the "wrap" helper, which applies wrapper_options
 // (see kWrapUsage in fault_helpers_test.cpp: --nofile N, --nproc N,
 // --uid N, --cgroup DIR, --tmpfs DIR, --ro-tmpfs DIR, --bind SRC DST,
-// --mkdir DIR, --symlink TARGET LINK, --stdout FILE) in the order given and
+// --mkdir DIR, --symlink TARGET LINK, --stdout FILE, --nice N) in the order given and
 // then execs the real cinit with options.args. mode, env and the rest of
 // options work as usual; HARDEN_HELPER=1 is added to the environment.
 std::unique_ptr<Cinit> StartWrapped(Options options, const std::vector<std::string>& wrapper_options);
