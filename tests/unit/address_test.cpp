@@ -1,4 +1,4 @@
-// ready=tcp: hosts are parsed by cinit itself (no inet_pton in the static
+// address.cpp: ready=tcp: hosts are parsed by cinit itself (no inet_pton in the static
 // binary): every form must give the same bytes as the C library's parser,
 // and malformed ones must be rejected as it rejects them.
 #include <arpa/inet.h>
