@@ -109,8 +109,6 @@ Proc* NextToStop(World* w) {
   return nullptr;
 }
 
-void Reap(World* w, Clock* clock);
-
 }  // namespace
 
 void SendToMain(World* w, int sig) {
@@ -235,7 +233,8 @@ void StartMain(World* w, Millis now) {
   w->phase = Phase::kRunning;
   if (w->o->timeout > 0) w->timeout_at = now + w->o->timeout;
   // Signals that came while the main was being started are not lost.
-  for (int i = 0; i < w->queued_count; i++) HandleSignal(w, w->queued[i], now);
+  Clock clock{now};
+  for (int i = 0; i < w->queued_count; i++) HandleSignal(w, w->queued[i], &clock);
   w->queued_count = 0;
 }
 
@@ -284,7 +283,7 @@ void Advance(World* w, Millis now) {
           // come to us), so skip the signal: outside a namespace that saves
           // a walk of /proc.
           Clock clock{now};
-          Reap(w, &clock);
+          ReapChildren(w, &clock);
           if (w->have_children) SignalStrays(w, SIGTERM);
           continue;
         }
@@ -301,17 +300,20 @@ void Advance(World* w, Millis now) {
   }
 }
 
-void HandleSignal(World* w, int sig, Millis now) {
+void HandleSignal(World* w, int sig, Clock* clock) {
   Proc* m = &w->procs[w->main];
   SignalDecision d = DecideSignal(sig, w->phase, Alive(*m), w->stop_signal_seen, *w->o);
   if (IsShutdownSignal(sig) && d.action != SignalAction::kDrop) w->stop_signal_seen = true;
   char name[16];
-  LOG_DEBUG("received %s", SignalName(sig, name, sizeof name));
+  // Formatting the name is work on the forwarding path: only when shown.
+  if (LogVerbosity() >= static_cast<int>(LogLevel::kDebug)) LOG_DEBUG("received %s", SignalName(sig, name, sizeof name));
+  // Only a shutdown needs the time (for the grace): a plain forward reads
+  // no clock.
   switch (d.action) {
     case SignalAction::kForward: SendToMain(w, d.forward_as); break;
     case SignalAction::kForwardAndShutdown:
       SendToMain(w, d.forward_as);
-      BeginShutdown(w, now, false);
+      BeginShutdown(w, clock->Get(), false);
       break;
     case SignalAction::kKillAll:
       LOG_WARN("second %s during shutdown: killing everything left", SignalName(sig, name, sizeof name));
@@ -322,7 +324,7 @@ void HandleSignal(World* w, int sig, Millis now) {
       break;
     case SignalAction::kAbortStartup:
       SetExitCode(w, 128 + sig);
-      BeginShutdown(w, now, false);
+      BeginShutdown(w, clock->Get(), false);
       break;
     case SignalAction::kDrop: break;
   }
@@ -361,8 +363,7 @@ void HandleExit(World* w, pid_t pid, int wait_status, Clock* clock) {
   if (w->o->warn_reaped) LOG_WARN("reaped process %d, not a known child (status %d)", pid, WaitStatusCode(wait_status));
 }
 
-namespace {
-void Reap(World* w, Clock* clock) {
+void ReapChildren(World* w, Clock* clock) {
   for (;;) {
     int status;
     // __WALL: also children whose exit signal is not SIGCHLD (clone users).
@@ -376,9 +377,6 @@ void Reap(World* w, Clock* clock) {
     return;
   }
 }
-}  // namespace
-
-void ReapChildren(World* w, Clock* clock) { Reap(w, clock); }
 
 void HandleTimers(World* w, Millis now) {
   if (w->phase >= Phase::kDraining && w->phase < Phase::kKilling && now >= w->grace_end) {

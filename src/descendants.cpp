@@ -2,15 +2,9 @@
 
 #include "procfs.h"
 
-#include <cerrno>
-#include <cstdint>
 #include <csignal>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 namespace {
 

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "signals.h"
 #include "world.h"
 
 namespace {
@@ -145,10 +144,7 @@ bool DrainSignals(World* w, Clock* clock) {
     if (sig == SIGCHLD) {
       child = true;
     } else if (!own) {
-      // The common case, a plain forward, needs no clock reading.
-      SignalDecision d = DecideSignal(sig, w->phase, w->procs[w->main].pid > 0, w->stop_signal_seen, *w->o);
-      if (d.action == SignalAction::kForward && !IsShutdownSignal(sig)) SendToMain(w, d.forward_as);
-      else HandleSignal(w, sig, clock->Get());
+      HandleSignal(w, sig, clock);
     }
   }
   return child;

@@ -75,7 +75,7 @@ void KillEverything(World* w);
 void SignalStrays(World* w, int sig);
 void SendToMain(World* w, int sig);
 void Advance(World* w, Millis now);
-void HandleSignal(World* w, int sig, Millis now);
+void HandleSignal(World* w, int sig, Clock* clock);
 void HandleExit(World* w, pid_t pid, int wait_status, Clock* clock);
 void HandleTimers(World* w, Millis now);
 void ReapChildren(World* w, Clock* clock);
