@@ -42,7 +42,7 @@ TEST(SidecarLifecycle, StartOrderAndReverseStop) {
         {"--init", "setup -- sh -c 'echo init > $EV'",                                                  //
          "--sidecar", OrderedSidecar(run, "s1", "exit 0"),                                               //
          "--sidecar", OrderedSidecar(run, "s2", "read y < $GO; echo s2-done > $EV; exit 0"),            //
-         "--", "sh", "-c", "trap 'echo main-term > $EV; exit 5' TERM; echo main-start > $EV; read x < $HOLD"});
+         "--", "sh", "-c", "trap 'echo main-term > $EV; exit 5' TERM; echo main-start > $EV; while :; do sleep 0.1; done"});
     options.mode = mode;
     Cinit cinit(options);
     ASSERT_TRUE(cinit.started()) << cinit.error();
@@ -154,7 +154,10 @@ TEST(SidecarLifecycle, StopSignalAndStopTimeout) {
 TEST(SidecarLifecycle, WholeStopFitsInGrace) {
   CINIT_REQUIRE_ROOT();
   const std::string ignoring_main = "trap '' TERM; echo main-start > $EV; read x < $HOLD";
-  const std::string obeying_main = "trap 'exit 0' TERM; echo main-start > $EV; read x < $HOLD";
+  // Not "read x < $HOLD": a TERM that lands between dash's check for
+  // pending traps and its read(2) leaves it blocked for good (seen once under
+  // CI load). A short sleep loop reaches a command boundary within 0.1 s.
+  const std::string obeying_main = "trap 'exit 0' TERM; echo main-start > $EV; while :; do sleep 0.1; done";
   struct Case {
     const char* what;
     std::string main;

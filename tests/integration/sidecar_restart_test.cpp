@@ -103,7 +103,7 @@ TEST(SidecarRestart, CriticalSidecarOutOfRestartsEndsContainer) {
   SidecarRun run;
   Cinit cinit(run.MakeOptions(
       {"--sidecar", "crit critical max-restarts=2 backoff=100ms -- sh -c 'echo start > $EV; exit 3'",  //
-       "--", "sh", "-c", "trap 'echo main-term > $EV; exit 0' TERM; echo main-start > $EV; read x < $HOLD"}));
+       "--", "sh", "-c", "trap 'echo main-term > $EV; exit 0' TERM; echo main-start > $EV; while :; do sleep 0.1; done"}));
   ASSERT_TRUE(cinit.started()) << cinit.error();
   run.ev.Watch(cinit);
   auto exit = cinit.Wait(Ms(15000));
@@ -123,7 +123,7 @@ TEST(SidecarRestart, CriticalSidecarThatFinishesEndsContainer) {
   SidecarRun run;
   Cinit cinit(run.MakeOptions(
       {"--sidecar", "job critical restart=never -- sh -c 'read x < $GO; exit 4'",  //
-       "--", "sh", "-c", "trap 'echo main-term > $EV; exit 0' TERM; echo main-start > $EV; read x < $HOLD"}));
+       "--", "sh", "-c", "trap 'echo main-term > $EV; exit 0' TERM; echo main-start > $EV; while :; do sleep 0.1; done"}));
   ASSERT_TRUE(cinit.started()) << cinit.error();
   run.ev.Watch(cinit);
   ASSERT_TRUE(run.ev.WaitForLine("main-start")) << cinit.Describe();
