@@ -302,8 +302,7 @@ void Advance(World* w, Millis now) {
 
 void HandleSignal(World* w, int sig, Clock* clock) {
   Proc* m = &w->procs[w->main];
-  SignalDecision d = DecideSignal(sig, w->phase, Alive(*m), w->stop_signal_seen, *w->o);
-  if (IsShutdownSignal(sig) && d.action != SignalAction::kDrop) w->stop_signal_seen = true;
+  SignalDecision d = DecideSignal(sig, w->phase, Alive(*m), *w->o);
   char name[16];
   // Formatting the name is work on the forwarding path: only when shown.
   if (LogVerbosity() >= static_cast<int>(LogLevel::kDebug)) LOG_DEBUG("received %s", SignalName(sig, name, sizeof name));
@@ -314,10 +313,6 @@ void HandleSignal(World* w, int sig, Clock* clock) {
     case SignalAction::kForwardAndShutdown:
       SendToMain(w, d.forward_as);
       BeginShutdown(w, clock->Get(), false);
-      break;
-    case SignalAction::kKillAll:
-      LOG_WARN("second %s during shutdown: killing everything left", SignalName(sig, name, sizeof name));
-      KillEverything(w);
       break;
     case SignalAction::kQueue:
       if (w->queued_count < static_cast<int>(sizeof w->queued / sizeof w->queued[0])) w->queued[w->queued_count++] = sig;

@@ -36,14 +36,13 @@ AfterExit DecideAfterExit(const Decl& d, int wait_status, Millis ran_for, uint32
   return a;
 }
 
-SignalDecision DecideSignal(int sig, Phase phase, bool main_running, bool stop_signal_seen, const Options& o) {
+SignalDecision DecideSignal(int sig, Phase phase, bool main_running, const Options& o) {
   int as = sig <= kMaxSignal && o.rewrite[sig] >= 0 ? o.rewrite[sig] : sig;
   // A signal rewritten to 0 is ignored altogether, so "-r TERM:0" also keeps
   // TERM from starting a shutdown, as dumb-init users expect.
   if (as == 0) return {SignalAction::kDrop, 0};
   bool stop = IsShutdownSignal(sig);
   bool shutting_down = phase >= Phase::kDraining;
-  if (shutting_down && stop_signal_seen && (sig == SIGTERM || sig == SIGINT)) return {SignalAction::kKillAll, as};
   if (phase == Phase::kStarting) return {stop ? SignalAction::kAbortStartup : SignalAction::kQueue, as};
   if (!main_running) return {SignalAction::kDrop, as};
   if (stop && !shutting_down) return {SignalAction::kForwardAndShutdown, as};

@@ -11,8 +11,10 @@
 //               running (and restarting) until the main has exited.
 //   kStoppingSidecars  sidecars are stopped one at a time, newest first.
 //   kStoppingStrays    every other process gets SIGTERM.
-//   kKilling    the grace ran out (or a second TERM/INT came): SIGKILL to
-//               everything left.
+//   kKilling    the grace ran out: SIGKILL to everything left. Nothing else
+//               leads here: a TERM, INT or QUIT during shutdown is forwarded
+//               to the main like any signal (the application decides what a
+//               second one means); cinit never escalates before the grace ends.
 //   kDone       no child is left; cinit exits.
 #pragma once
 
@@ -49,7 +51,6 @@ AfterExit DecideAfterExit(const Decl& d, int wait_status, Millis ran_for, uint32
 enum class SignalAction : uint8_t {
   kForward,            // send forward_as to the main (or its group)
   kForwardAndShutdown, // the same, and shutdown begins
-  kKillAll,            // a second TERM/INT during shutdown
   kQueue,              // the main does not exist yet: deliver once it does
   kAbortStartup,       // TERM/INT/QUIT before the main started
   kDrop,               // rewritten to 0, or nobody left to receive it
@@ -60,11 +61,9 @@ struct SignalDecision {
   int forward_as;
 };
 
-// stop_signal_seen: a TERM, INT or QUIT came before this one. Only then is a
-// TERM or INT during shutdown the "second" one that skips to SIGKILL: a
-// shutdown begun by the main's own exit still stops sidecars gracefully when
-// the runtime's first TERM arrives.
-SignalDecision DecideSignal(int sig, Phase phase, bool main_running, bool stop_signal_seen, const Options& o);
+// During shutdown every signal, TERM/INT/QUIT included, is forwarded while
+// the main runs and dropped once it has exited (SPEC §5).
+SignalDecision DecideSignal(int sig, Phase phase, bool main_running, const Options& o);
 
 // When a sidecar's stop signal turns into SIGKILL: stop_timeout, capped by
 // what is left of the grace.

@@ -43,7 +43,6 @@ struct World {
   Millis grace_end = 0;
   Millis timeout_at = 0;             // --timeout, 0 = none
   bool timed_out = false;
-  bool stop_signal_seen = false;     // a TERM/INT/QUIT came: the next one is "second"
   int exit_code = -1;                // decided by the first cause that sets it
   int queued[32] = {};               // signals received before the main existed
   int queued_count = 0;

@@ -227,9 +227,8 @@ TEST(LifecycleAfterExit, InitTaskRunsOnce) {
 
 // --- DecideSignal -------------------------------------------------------------
 
-void ExpectSignal(int sig, Phase phase, bool main_running, const Options& o, SignalAction action, int as,
-                  bool stop_signal_seen = true) {
-  SignalDecision d = DecideSignal(sig, phase, main_running, stop_signal_seen, o);
+void ExpectSignal(int sig, Phase phase, bool main_running, const Options& o, SignalAction action, int as) {
+  SignalDecision d = DecideSignal(sig, phase, main_running, o);
   EXPECT_EQ(int(d.action), int(action)) << "signal " << sig << " phase " << int(phase);
   if (action != SignalAction::kDrop) EXPECT_EQ(d.forward_as, as) << "signal " << sig << " phase " << int(phase);
 }
@@ -248,23 +247,20 @@ TEST(LifecycleSignal, TermIntQuitStartShutdownAndAreForwarded) {
     ExpectSignal(sig, Phase::kRunning, true, o, SignalAction::kForwardAndShutdown, sig);
 }
 
-TEST(LifecycleSignal, SecondTermOrIntDuringShutdownKillsAll) {
+// SPEC §5: a repeated stop signal is the application's business ("hurry");
+// cinit forwards each one while the main runs and never escalates itself.
+TEST(LifecycleSignal, StopSignalsDuringShutdownAreForwardedNeverEscalated) {
   Options o;
   for (Phase p : {Phase::kDraining, Phase::kStoppingSidecars, Phase::kStoppingStrays, Phase::kKilling}) {
-    ExpectSignal(SIGTERM, p, p == Phase::kDraining, o, SignalAction::kKillAll, SIGTERM);
-    ExpectSignal(SIGINT, p, p == Phase::kDraining, o, SignalAction::kKillAll, SIGINT);
+    for (int sig : {SIGTERM, SIGINT, SIGQUIT}) {
+      ExpectSignal(sig, p, true, o, SignalAction::kForward, sig);
+      // The main is gone: nobody receives it, and nothing else happens.
+      ExpectSignal(sig, p, false, o, SignalAction::kDrop, 0);
+    }
   }
-}
-
-TEST(LifecycleSignal, FirstTermAfterTheMainExitedOnItsOwnIsNotASecondOne) {
-  Options o;
-  // Shutdown began because the main exited; the runtime's first TERM must
-  // not SIGKILL the sidecars that are being stopped gracefully.
-  for (Phase p : {Phase::kDraining, Phase::kStoppingSidecars, Phase::kStoppingStrays}) {
-    ExpectSignal(SIGTERM, p, false, o, SignalAction::kDrop, 0, /*stop_signal_seen=*/false);
-    ExpectSignal(SIGINT, p, false, o, SignalAction::kDrop, 0, /*stop_signal_seen=*/false);
-  }
-  ExpectSignal(SIGTERM, Phase::kStoppingSidecars, false, o, SignalAction::kKillAll, SIGTERM, true);
+  // --rewrite still applies to a repeated one.
+  o.rewrite[SIGTERM] = SIGQUIT;
+  ExpectSignal(SIGTERM, Phase::kDraining, true, o, SignalAction::kForward, SIGQUIT);
 }
 
 TEST(LifecycleSignal, DuringShutdownOtherSignalsGoToTheMainWhileItRuns) {

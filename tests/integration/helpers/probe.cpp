@@ -5,6 +5,8 @@
 //                                then "TAG N" for each signal N taken with
 //                                sigwaitinfo (SIGCHLD excepted) to FIFO; exit
 //                                0 after recording EXITSIG (0: never).
+//   sigrecord FIFO TAG EXITSIG COUNT CODE   the same, but exit CODE after
+//                                the COUNT-th EXITSIG.
 //   waitsig SIG CODE             block SIG, wait for it, exit CODE (no
 //                                children, no handler: nothing to race).
 //   fds                          print the open descriptor numbers, sorted.
@@ -44,7 +46,7 @@ int OpenFifo(const char* path) {
   return fd;
 }
 
-int SigRecord(const char* fifo, const char* tag, int exit_sig) {
+int SigRecord(const char* fifo, const char* tag, int exit_sig, int count = 1, int code = 0) {
   sigset_t all;
   sigfillset(&all);
   sigprocmask(SIG_BLOCK, &all, nullptr);
@@ -58,7 +60,7 @@ int SigRecord(const char* fifo, const char* tag, int exit_sig) {
     int sig = sigwaitinfo(&wait_set, &info);
     if (sig < 0) continue;
     WriteLine(fd, std::string(tag) + " " + std::to_string(sig));
-    if (sig == exit_sig) return 0;
+    if (sig == exit_sig && --count <= 0) return code;
   }
 }
 
@@ -144,10 +146,11 @@ int Orphans(int count, const char* fifo) {
 int main(int argc, char** argv) {
   std::string cmd = argc > 1 ? argv[1] : "";
   if (cmd == "sigrecord" && argc == 5) return SigRecord(argv[2], argv[3], atoi(argv[4]));
+  if (cmd == "sigrecord" && argc == 7) return SigRecord(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]), atoi(argv[6]));
   if (cmd == "waitsig" && argc == 4) return WaitSig(atoi(argv[2]), atoi(argv[3]));
   if (cmd == "fds" && argc == 2) return Fds();
   if (cmd == "tty" && argc == 2) return Tty();
   if (cmd == "orphans" && argc == 4) return Orphans(atoi(argv[2]), argv[3]);
-  fprintf(stderr, "usage: cinit_probe sigrecord FIFO TAG EXITSIG | waitsig SIG CODE | fds | tty | orphans N FIFO\n");
+  fprintf(stderr, "usage: cinit_probe sigrecord FIFO TAG EXITSIG [COUNT CODE] | waitsig SIG CODE | fds | tty | orphans N FIFO\n");
   return 2;
 }
