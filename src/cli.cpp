@@ -18,12 +18,14 @@ const char kUsage[] =
     "      --init SPEC         an init task [CINIT_INIT_<n>]\n"
     "      --config FILE       config file [CINIT_CONFIG]\n"
     "      --log-prefix        'NAME | ' before sidecar lines [CINIT_LOG_PREFIX=1]\n"
+    "      --watch PATH:SIG    SIG to the main when PATH changes [CINIT_WATCH]\n"
     "  -v, --verbose           more diagnostics [CINIT_VERBOSE=N]\n"
     "  -w, --warn-reaped       log reaped strangers [CINIT_WARN_REAPED=1]\n"
     "  -h, --help  -V, --version  -l, --license\n"
     "  -s, --subreaper  -c, --single-child  (tini/dumb-init: no effect)\n"
     "SPEC: NAME [restart= ok-codes= ready= ready-timeout= critical stop-signal=\n"
-    "  stop-timeout= backoff= backoff-max= max-restarts= user= cwd= env= log=] -- ARGV\n"
+    "  stop-timeout= backoff= backoff-max= max-restarts= user= cwd= env= log=\n"
+    "  watch= on-change=] -- ARGV\n"
     "Exit: the main's (128+N: signal N), 124 timeout, 125 usage, 126/127 exec.\n"
     "State: CINIT_STATE_DIR. See cinit(1).\n";
 
@@ -33,7 +35,7 @@ enum class Arg : uint8_t { kNone, kValue };
 
 enum class Id : uint8_t {
   kPgroup, kRewrite, kRemapExit, kPdeathsig, kTimeout, kGrace, kUser, kSidecar, kInit, kConfig,
-  kLogPrefix, kVerbose, kWarnReaped, kHelp, kVersion, kSubreaper, kSingleChild, kLicense,
+  kLogPrefix, kWatch, kVerbose, kWarnReaped, kHelp, kVersion, kSubreaper, kSingleChild, kLicense,
 };
 
 struct OptionDef {
@@ -57,6 +59,7 @@ constexpr OptionDef kOptions[] = {
     {"init", 0, Arg::kValue, Id::kInit, false},
     {"config", 0, Arg::kValue, Id::kConfig, false},
     {"log-prefix", 0, Arg::kNone, Id::kLogPrefix, true},
+    {"watch", 0, Arg::kValue, Id::kWatch, true},
     {"verbose", 'v', Arg::kNone, Id::kVerbose, true},
     {"warn-reaped", 'w', Arg::kNone, Id::kWarnReaped, true},
     {"help", 'h', Arg::kNone, Id::kHelp, false},
@@ -176,6 +179,15 @@ Status ApplyRemap(Options* o, std::string_view item) {
   return Ok();
 }
 
+Status ApplyWatch(Options* o, std::string_view item) {
+  if (o->watch_count == kMaxMainWatches)
+    return Status::Fail("--watch: too many paths (at most %d)", kMaxMainWatches);
+  MainWatch& m = o->watch[o->watch_count];
+  Status s = ParseWatchItem(item.data(), static_cast<int>(item.size()), m.path, &m.signal);
+  if (s.ok) o->watch_count++;
+  return s;
+}
+
 Status ApplyFlag(bool* flag, std::string_view value) {
   auto b = ParseBool(value);
   if (!b.ok) return Status::Fail("%s", b.error.text);
@@ -265,6 +277,7 @@ Status ApplyValue(Options* o, const OptionDef& def, std::string_view value) {
     case Id::kWarnReaped: return ApplyFlag(&o->warn_reaped, value);
     case Id::kRewrite: return ForEachItem(value, [o](std::string_view i) { return ApplyRewrite(o, i); });
     case Id::kRemapExit: return ForEachItem(value, [o](std::string_view i) { return ApplyRemap(o, i); });
+    case Id::kWatch: return ForEachItem(value, [o](std::string_view i) { return ApplyWatch(o, i); });
     case Id::kPdeathsig: {
       auto sig = ParseSignal(value);
       if (!sig.ok) return Named(def.long_name, sig.error);

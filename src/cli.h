@@ -11,6 +11,7 @@
 #include "result.h"
 #include "spec.h"
 #include "units.h"
+#include "watch.h"
 
 constexpr int kMaxSignal = 64;
 
@@ -20,6 +21,12 @@ struct StatusQuery {
   bool ready = false;
   bool live = false;
   const char* name = nullptr;
+};
+
+// --watch PATH:SIGNAL
+struct MainWatch {
+  char path[kWatchPathMax];
+  int signal;
 };
 
 struct Options {
@@ -36,6 +43,8 @@ struct Options {
   bool log_prefix = false;             // --log-prefix
   const char* config_path = nullptr;   // --config; nullptr: /etc/cinit.conf if present
   bool config_explicit = false;        // --config/CINIT_CONFIG given: missing file is an error
+  MainWatch watch[kMaxMainWatches];   // --watch (repeatable)
+  int watch_count = 0;
   StatusQuery status;                  // "cinit status ..."
   char** command = nullptr;            // main's argv, NULL-terminated (points into argv)
 

@@ -244,8 +244,33 @@ void StopProc(World* w, Proc* p, Millis now) {
   LOG_INFO("stopping %s", NameOf(w, p));
   SignalGroup(p->pid, sig);
   p->state = ProcState::kStopping;
-  p->wake_at = StopDeadline(now, p->decl ? p->decl->stop_timeout : w->o->grace, w->grace_end);
+  Millis timeout = p->decl ? p->decl->stop_timeout : w->o->grace;
+  // Outside shutdown (a restart on change) there is no grace to cap it.
+  p->wake_at = w->phase >= Phase::kDraining ? StopDeadline(now, timeout, w->grace_end) : now + timeout;
   w->dirty = true;
+}
+
+void OnWatchChange(World* w, const WatchTarget& t, Millis now) {
+  // Once shutdown began, a change no longer matters.
+  if (w->phase >= Phase::kDraining) return;
+  Proc* p = &w->procs[t.owner];
+  char name[16];
+  if (t.owner == w->main) {
+    LOG_INFO("%s changed: sending %s to the main", t.path, SignalName(t.signal, name, sizeof name));
+    SendToMain(w, t.signal);
+    return;
+  }
+  // Not running (or already stopping): its next start sees the change anyway.
+  if (!Alive(*p) || p->state == ProcState::kStopping) return;
+  if (p->decl->on_change) {
+    LOG_INFO("%s changed: sending %s to sidecar %s", t.path, SignalName(p->decl->on_change, name, sizeof name),
+             p->decl->name);
+    SignalGroup(p->pid, p->decl->on_change);
+    return;
+  }
+  LOG_INFO("%s changed: restarting sidecar %s", t.path, p->decl->name);
+  StopProc(w, p, now);
+  p->after_stop = AfterStop::kStart;
 }
 
 void Advance(World* w, Millis now) {
@@ -348,7 +373,12 @@ void HandleExit(World* w, pid_t pid, int wait_status, Clock* clock) {
       p->state = ProcState::kExited;
       SetExitCode(w, MainExitCode(wait_status, w->timed_out, *w->o));
       BeginShutdown(w, now, false);
+    } else if (p->after_stop == AfterStop::kStart && w->phase < Phase::kStoppingSidecars) {
+      p->after_stop = AfterStop::kNothing;
+      p->state = ProcState::kBackoff;  // counted as a restart, not as a failure
+      StartProc(w, i, now);
     } else if (p->state == ProcState::kStopping || w->phase == Phase::kKilling) {
+      p->after_stop = AfterStop::kNothing;
       p->state = ProcState::kExited;
     } else {
       OnDeclExit(w, p, wait_status, now);
@@ -384,6 +414,7 @@ void HandleTimers(World* w, Millis now) {
     w->timeout_at = 0;
     BeginShutdown(w, now, true);
   }
+  for (int k; w->watcher && (k = WatcherTakeDue(w->watcher, now)) >= 0;) OnWatchChange(w, w->watcher->targets[k], now);
   for (int i = 0; i < w->count; i++) {
     Proc* p = &w->procs[i];
     if (p->wake_at && now >= p->wake_at) {

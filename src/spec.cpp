@@ -7,12 +7,13 @@
 
 #include "address.h"
 #include "signals.h"
+#include "watch.h"
 
 namespace {
 
 // Room for NAME, every option (env= may repeat), "--" and a full ARGV, so
 // that an over-long ARGV gets its own message instead of "too many words".
-constexpr int kMaxSpecWords = 1 + 16 + kMaxEnv + 1 + kMaxArgs;
+constexpr int kMaxSpecWords = 1 + 24 + kMaxEnv + kMaxDeclWatches + 1 + kMaxArgs;
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
@@ -63,14 +64,15 @@ int EditDistance(std::string_view a, std::string_view b) {
 }
 
 enum Opt { kRestart, kOkCodes, kReady, kReadyTimeout, kCritical, kStopSignal, kStopTimeout,
-           kBackoff, kBackoffMax, kMaxRestarts, kUser, kCwd, kEnv, kLog, kOptCount };
+           kBackoff, kBackoffMax, kMaxRestarts, kUser, kCwd, kEnv, kLog, kWatch, kOnChange, kOptCount };
 
 // Each option's usage; its key is the part before the first '='.
 constexpr const char* kOptUsage[kOptCount] = {
     "restart=always|on-failure|never", "ok-codes=0,1,...",
     "ready=tcp:HOST:PORT|http://HOST:PORT/PATH|exec:COMMAND|file:PATH|fd:N", "ready-timeout=DURATION",
     "critical", "stop-signal=SIG", "stop-timeout=DURATION", "backoff=DURATION", "backoff-max=DURATION",
-    "max-restarts=N", "user=USER[:GROUP]", "cwd=/PATH", "env=KEY=VALUE", "log=prefix|inherit"};
+    "max-restarts=N", "user=USER[:GROUP]", "cwd=/PATH", "env=KEY=VALUE", "log=prefix|inherit",
+    "watch=/PATH", "on-change=restart|SIGNAL"};
 
 std::string_view OptKey(int opt) { return Sub(kOptUsage[opt], 0, std::string_view(kOptUsage[opt]).find('=')); }
 
@@ -82,7 +84,7 @@ int FindOption(std::string_view key) {
 
 constexpr const char kOptList[] =
     "restart=, ok-codes=, ready=, ready-timeout=, critical, stop-signal=, stop-timeout=, "
-    "backoff=, backoff-max=, max-restarts=, user=, cwd=, env=, log=";
+    "backoff=, backoff-max=, max-restarts=, user=, cwd=, env=, log=, watch=, on-change=";
 
 Status UnknownOption(std::string_view word, std::string_view key) {
   // A word with '=' was surely meant as an option, so a distance of 2 is a
@@ -239,7 +241,7 @@ Status ApplyDeclOption(const char* word, Arena* arena, Decl* d, uint32_t* seen, 
   } else if (eq == std::string_view::npos) {
     return Status::Fail("option " WORD_FMT " needs a value: %s", word, kOptUsage[opt]);
   }
-  if (opt != kEnv && (*seen & (1u << opt)))
+  if (opt != kEnv && opt != kWatch && (*seen & (1u << opt)))
     return Status::Fail("option " WORD_FMT " given twice (earlier: '%.64s')", word, opt_words[opt]);
   *seen |= 1u << opt;
   opt_words[opt] = word;
@@ -297,6 +299,22 @@ Status ApplyDeclOption(const char* word, Arena* arena, Decl* d, uint32_t* seen, 
       else if (v == "inherit") d->log = LogMode::kInherit;
       else s = Status::Fail("expected log=prefix or log=inherit");
       break;
+    case kWatch:
+      if (d->kind == DeclKind::kInit) s = Status::Fail("init tasks cannot watch files: they run to completion");
+      else if (v.empty() || v[0] != '/') s = Status::Fail("watch= needs an absolute path (cinit itself runs in /)");
+      else if (v.size() >= kWatchPathMax) s = Status::Fail("the path is longer than %d bytes", kWatchPathMax - 1);
+      else if (d->watch_count == kMaxDeclWatches) s = Status::Fail("too many watch= options (at most %d)", kMaxDeclWatches);
+      else d->watch[d->watch_count++] = value;
+      break;
+    case kOnChange:
+      if (v == "restart") {
+        d->on_change = 0;
+      } else {
+        Result<int> sig = ParseSignal(v);
+        if (!sig.ok) s = Status::Fail("expected on-change=restart or on-change=SIGNAL: %s", sig.error.text);
+        d->on_change = sig.value;
+      }
+      break;
   }
   if (s.ok) return s;
   return Status::Fail("bad option " WORD_FMT ": %s", word, s.error.text);
@@ -329,6 +347,8 @@ Status ParseDeclWords(const char** words, int n, Arena* arena, Decl* d) {
     Status s = ApplyDeclOption(words[i], arena, d, &seen, opt_words);
     if (!s.ok) return s;
   }
+  if ((seen & (1u << kOnChange)) && !d->watch_count)
+    return Status::Fail("'%.64s' without watch=PATH: nothing would trigger it", opt_words[kOnChange]);
   // backoff=60s alone should just work: raise the default ceiling to match.
   if (d->backoff_max < d->backoff) {
     if (seen & (1u << kBackoffMax))

@@ -16,6 +16,7 @@ constexpr int kMaxDecls = 16;       // sidecars + init tasks together
 constexpr int kMaxArgs = 32;        // words of one ARGV
 constexpr int kMaxEnv = 16;         // env= options of one declaration
 constexpr int kMaxNameLen = 32;
+constexpr int kMaxDeclWatches = 4;  // watch= options of one declaration
 constexpr int kArenaSize = 32768;   // all unquoted words of all declarations
 
 // Bump allocator for the words of declarations; filled before the loop starts.
@@ -67,6 +68,9 @@ struct Decl {
   const char* env[kMaxEnv + 1] = {};               // "K=V" (arena), NULL-terminated
   int env_count = 0;
   LogMode log = LogMode::kGlobal;
+  const char* watch[kMaxDeclWatches] = {};         // watch=PATH (arena), absolute
+  int watch_count = 0;
+  int on_change = 0;                               // on-change=: 0 restart, else the signal
   const char* argv[kMaxArgs + 1] = {};             // NULL-terminated (arena)
   int argc = 0;
   Origin origin;

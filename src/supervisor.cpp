@@ -15,9 +15,9 @@ namespace {
 
 // Descriptors one pass may wait on: the signalfd, and per declaration its
 // probe and two output streams (pipe or target each).
-constexpr int kMaxPoll = 1 + kMaxDecls * 3;
+constexpr int kMaxPoll = 1 + kMaxDecls * 3 + 1;  // + the inotify descriptor
 
-enum class Source : uint8_t { kSignals, kProbe, kOutRead, kOutWrite, kErrRead, kErrWrite };
+enum class Source : uint8_t { kSignals, kProbe, kOutRead, kOutWrite, kErrRead, kErrWrite, kWatch };
 
 struct PollSet {
   pollfd fds[kMaxPoll];
@@ -70,6 +70,11 @@ void Setup(World* w, const Plan& plan) {
   w->main = t.count;
   w->procs[w->main].kind = ProcKind::kMain;
   OpenStateDir(plan.state_dir, &w->state);
+  // Watches: one inotify descriptor for all, only if any path is watched.
+  for (int k = 0; k < w->o->watch_count; k++) w->watcher = WatcherAdd(w->o->watch[k].path, w->main, w->o->watch[k].signal);
+  for (int i = 0; i < t.count; i++)
+    for (int k = 0; k < t.decls[i].watch_count; k++) w->watcher = WatcherAdd(t.decls[i].watch[k], i, 0);
+  if (w->watcher) WatcherStart(w->watcher);
 }
 
 void WriteState(World* w) {
@@ -101,6 +106,7 @@ Millis EarliestDeadline(const World& w) {
   };
   if (w.phase >= Phase::kDraining && w.phase < Phase::kKilling) consider(w.grace_end);
   if (w.phase == Phase::kRunning) consider(w.timeout_at);
+  if (w.watcher) consider(WatcherDeadline(*w.watcher));
   for (int i = 0; i < w.count; i++) {
     const Proc& p = w.procs[i];
     consider(p.wake_at);
@@ -117,6 +123,7 @@ Millis EarliestDeadline(const World& w) {
 void BuildPollSet(const World& w, PollSet* ps) {
   ps->count = 0;
   ps->Add(w.plan->signal_fd, POLLIN, Source::kSignals, -1);
+  if (w.watcher) ps->Add(w.watcher->fd, POLLIN, Source::kWatch, -1);
   for (int i = 0; i < w.count; i++) {
     const Proc& p = w.procs[i];
     if (p.probe.fd >= 0) ps->Add(p.probe.fd, p.probe.events, Source::kProbe, i);
@@ -153,6 +160,7 @@ bool DrainSignals(World* w, Clock* clock) {
 void HandleDescriptor(World* w, const PollSet& ps, int k, Millis now) {
   short rev = ps.fds[k].revents;
   if (!rev || ps.source[k] == Source::kSignals) return;
+  if (ps.source[k] == Source::kWatch) return WatcherOnReadable(w->watcher, now);
   Proc* p = &w->procs[ps.proc[k]];
   const char* name = p->decl ? p->decl->name : "main";
   switch (ps.source[k]) {
@@ -166,7 +174,8 @@ void HandleDescriptor(World* w, const PollSet& ps, int k, Millis now) {
     case Source::kOutWrite: OutputOnWritable(&p->out, name, now); break;
     case Source::kErrRead: OutputOnReadable(&p->err, name, now); break;
     case Source::kErrWrite: OutputOnWritable(&p->err, name, now); break;
-    case Source::kSignals: break;
+    case Source::kSignals:
+    case Source::kWatch: break;
   }
 }
 

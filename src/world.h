@@ -10,6 +10,14 @@
 #include "readiness.h"
 #include "status.h"
 #include "supervisor.h"
+#include "watch.h"
+
+// Why a running process is being stopped outside shutdown, and what its
+// exit then means.
+enum class AfterStop : uint8_t {
+  kNothing,  // shutdown, or not stopping
+  kStart,    // on-change=restart: start again at once, not a failure
+};
 
 struct Proc {
   const Decl* decl = nullptr;        // nullptr for the main
@@ -26,6 +34,7 @@ struct Proc {
   Millis wake_at = 0;                // backoff end, or stop-signal -> SIGKILL
   Millis ready_deadline = 0;
   bool prefixed = false;
+  AfterStop after_stop = AfterStop::kNothing;
   Probe probe;
   OutputStream out;
   OutputStream err;
@@ -50,6 +59,8 @@ struct World {
   bool have_children = false;        // last reap found a child still running
   bool output_used = false;
   OutputTargets targets;
+  Watcher* watcher = nullptr;        // --watch and watch=; nullptr: none
+
   StateFile state;
 };
 
@@ -79,3 +90,4 @@ void HandleExit(World* w, pid_t pid, int wait_status, Clock* clock);
 void HandleTimers(World* w, Millis now);
 void ReapChildren(World* w, Clock* clock);
 void MarkReady(World* w, Proc* p);
+void OnWatchChange(World* w, const WatchTarget& t, Millis now);
