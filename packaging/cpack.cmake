@@ -76,6 +76,10 @@ endif()
 set(CPACK_PACKAGE_FILE_NAME "cinit-${PROJECT_VERSION}-linux-${_cinit_arch}")
 
 # .deb: cinit_VERSION_ARCH.deb, no dependencies (static binary).
+# The musl toolchain file names the Debian architecture it builds for.
+if(CINIT_DEB_ARCH)
+  set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE ${CINIT_DEB_ARCH})
+endif()
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${CINIT_PACKAGE_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "config.h"
 #include "log.h"
+#include "relro.h"
 #include "spawn.h"
 #include "status.h"
 #include "supervisor.h"
@@ -72,6 +73,8 @@ int main(int argc, char** argv, char** envp) {
   memset(&all, 0xff, sizeof all);
   sigemptyset(&original);
   syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &original, kKernelSigsetSize);
+  if (int err = ProtectRelro())
+    LOG_WARN("cannot make the relocated data read-only (RELRO): %s: cinit runs on, less hardened", strerror(err));
   pid_t parent_at_start = getppid();
   // With 0, 1 or 2 closed, the next pipe or file cinit opens would take its
   // place and a child would write into it: hold them with /dev/null.

@@ -21,7 +21,8 @@ struct Dirent64 {
 bool ForEachNumberIn(const char* dir, void (*visit)(int number, void* ctx), void* ctx) {
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return false;
-  char buf[4096];
+  // Aligned for the 64-bit fields: 32-bit ARM faults on misaligned ones.
+  alignas(8) char buf[4096];
   for (;;) {
     long n = syscall(SYS_getdents64, fd, buf, sizeof buf);
     if (n <= 0) break;

@@ -17,18 +17,24 @@ namespace {
 // The kernel's struct sigaction. cinit only ever sets SIG_DFL or SIG_IGN,
 // which need no signal trampoline, so the raw system call does: it also
 // reaches the signals libc reserves (32-34), and keeps libc's sigaction
-// machinery out of the static binary.
+// machinery out of the static binary. The same field order on every
+// architecture cinit is built for (all have sa_restorer; MIPS and Alpha,
+// which differ, are not among them). The mask is the kernel's
+// unsigned long[], not a uint64_t: on 32-bit ARM a uint64_t would be
+// aligned to 8 and start at offset 16, where the kernel reads from 12.
 struct KernelSigaction {
   void (*handler)(int);
   unsigned long flags;
   void (*restorer)();
-  uint64_t mask;
+  unsigned long mask[8 / sizeof(unsigned long)];
 };
+static_assert(sizeof(KernelSigaction) == 3 * sizeof(long) + 8, "the kernel's struct sigaction");
+constexpr long kKernelSigsetSize = 8;  // 64 signals (_NSIG) on every architecture cinit supports
 
 void SetDisposition(int sig, bool ignore) {
   KernelSigaction sa{};
   sa.handler = ignore ? SIG_IGN : SIG_DFL;
-  syscall(SYS_rt_sigaction, sig, &sa, nullptr, 8L);
+  syscall(SYS_rt_sigaction, sig, &sa, nullptr, kKernelSigsetSize);
 }
 
 struct ChildReport {
@@ -128,7 +134,7 @@ void ExecChild(const Inherited& in, const SpawnRequest& req, int report_fd) {
   for (int sig = 1; sig <= 64; sig++)
     if (in.ignored[sig]) SetDisposition(sig, true);
   // The raw call restores the exact mask, including libc-reserved signals.
-  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &in.mask, nullptr, 8L);
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &in.mask, nullptr, kKernelSigsetSize);
   ExecChild(in, req, report_fd);
   _exit(126);
 }
@@ -172,7 +178,7 @@ void CaptureInherited(char** envp, const sigset_t& mask_at_start, Inherited* out
   if (!ReadIgnoredMask(&ignored)) {
     for (int sig = 1; sig <= 64; sig++) {
       KernelSigaction old{};
-      if (syscall(SYS_rt_sigaction, sig, nullptr, &old, 8L) == 0 && old.handler == SIG_IGN) ignored |= 1ULL << (sig - 1);
+      if (syscall(SYS_rt_sigaction, sig, nullptr, &old, kKernelSigsetSize) == 0 && old.handler == SIG_IGN) ignored |= 1ULL << (sig - 1);
     }
   }
   for (int sig = 1; sig <= 64; sig++) {
@@ -205,7 +211,14 @@ SpawnOutcome Spawn(const Inherited& in, const SpawnRequest& req) {
   // and atfork handlers, which cinit (one thread, no handlers) does not need
   // and which would add its locking code to the static binary. The child
   // runs only async-signal-safe system calls until exec.
+  // The argument order differs: s390 takes the stack first and the flags
+  // second (CLONE_BACKWARDS2); elsewhere the flags come first and only the
+  // later arguments (all 0 here) move around.
+#if defined(__s390__)
+  pid_t pid = static_cast<pid_t>(syscall(SYS_clone, 0, SIGCHLD, 0, 0, 0));
+#else
   pid_t pid = static_cast<pid_t>(syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0));
+#endif
   if (pid < 0) {
     out.error = errno;
     out.stage = SpawnStage::kFork;

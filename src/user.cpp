@@ -148,8 +148,16 @@ Result<Credentials> ResolveUser(std::string_view spec, const char* passwd_path, 
 int ApplyCredentials(const Credentials& c) {
   // Raw system calls: this runs in a freshly forked, single-threaded child,
   // where libc's all-threads machinery for set*id (and its size) is not needed.
+  // On i386 and 32-bit ARM the plain calls take 16-bit ids (a uid of 70000
+  // would become 4464); the 32-bit ones carry the "32" suffix there.
+#ifdef SYS_setuid32
+  if (syscall(SYS_setgroups32, c.group_count, c.groups) != 0) return errno;
+  if (syscall(SYS_setgid32, c.gid) != 0) return errno;
+  if (syscall(SYS_setuid32, c.uid) != 0) return errno;
+#else
   if (syscall(SYS_setgroups, c.group_count, c.groups) != 0) return errno;
   if (syscall(SYS_setgid, c.gid) != 0) return errno;
   if (syscall(SYS_setuid, c.uid) != 0) return errno;
+#endif
   return 0;
 }

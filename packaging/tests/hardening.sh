@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# packaging/tests/hardening.sh BINARY...: fails unless every binary has each
+# hardening item of README "Hardening", read from its ELF headers:
+#   static PIE      ELF type DYN (position independent), no PT_INTERP, no NEEDED
+#   full RELRO      a PT_GNU_RELRO segment, and BIND_NOW (FLAGS) or NOW (FLAGS_1)
+#   separate code   an R+X PT_LOAD, a read-only PT_LOAD, none both writable and executable
+#   NX stack        PT_GNU_STACK present and not executable
+#   stack canaries  __stack_chk_fail in the symbol table (the one symbol kept)
+# For a binary this machine runs natively it also checks that RELRO is
+# applied at run time: the page of its relocated data is read-only in
+# /proc/PID/maps while cinit runs (musl's static start leaves that to cinit).
+set -uo pipefail
+[ $# -gt 0 ] || { echo "usage: hardening.sh BINARY..." >&2; exit 2; }
+command -v readelf >/dev/null || { echo "hardening: SKIP: readelf not found (apt-get install binutils)"; exit 77; }
+failed=0
+for bin in "$@"; do
+  bad=()
+  h=$(readelf -hW "$bin" 2>&1) || { echo "FAIL: $bin: not an ELF file"; failed=1; continue; }
+  l=$(readelf -lW "$bin"); d=$(readelf -dW "$bin"); s=$(readelf -sW "$bin")
+  grep -Eq 'Type: +DYN' <<<"$h" || bad+=("not a PIE (ELF type is not DYN)")
+  grep -q 'INTERP' <<<"$l" && bad+=("has an ELF interpreter (not static)")
+  grep -q '(NEEDED)' <<<"$d" && bad+=("needs shared libraries (not static)")
+  grep -q 'GNU_RELRO' <<<"$l" || bad+=("no PT_GNU_RELRO (no RELRO)")
+  grep -Eq '\(FLAGS\) +.*BIND_NOW|\(FLAGS_1\) +.*\bNOW\b' <<<"$d" || bad+=("no BIND_NOW / FLAGS_1 NOW (partial RELRO only)")
+  loads=$(awk '$1=="LOAD" {f=""; for (i=7;i<NF;i++) f=f $i; print f}' <<<"$l")
+  grep -qx 'RE' <<<"$loads" || bad+=("no R+X PT_LOAD of its own (code not separate)")
+  grep -qx 'R' <<<"$loads" || bad+=("no read-only PT_LOAD (read-only data mapped with the code)")
+  grep -Eq 'W.*E|RWE' <<<"$loads" && bad+=("a PT_LOAD is writable and executable")
+  stack=$(awk '$1=="GNU_STACK" {f=""; for (i=7;i<NF;i++) f=f $i; print f}' <<<"$l")
+  [ -n "$stack" ] || bad+=("no PT_GNU_STACK (the stack would be executable)")
+  [[ "$stack" == *E* ]] && bad+=("PT_GNU_STACK is executable")
+  grep -q ' __stack_chk_fail$' <<<"$s" || bad+=("no __stack_chk_fail symbol (built without -fstack-protector-strong?)")
+  # RELRO at run time, where the binary runs natively.
+  if [ ${#bad[@]} = 0 ] && [ "$(readelf -hW "$bin" | awk '/Machine:/ {print $2}')" = "$(readelf -hW /bin/sh | awk '/Machine:/ {print $2}')" ]; then
+    off=$(awk '$1=="GNU_RELRO" {print $2}' <<<"$l")
+    page=$(( off & ~($(getconf PAGESIZE) - 1) ))
+    maps=$("$(realpath "$bin")" -- sh -c 'cat /proc/$PPID/maps' 2>/dev/null)
+    row=$(grep -F "$(realpath "$bin")" <<<"$maps" | awk -v o="$(printf '%08x' $page)" '$3==o {print $2}')
+    [ "$row" = "r--p" ] || bad+=("RELRO not applied at run time: the mapping at file offset $(printf '0x%x' $page) is '${row:-missing}', not r--p")
+  fi
+  if [ ${#bad[@]} = 0 ]; then
+    echo "ok: $bin: static PIE, full RELRO, separate code, NX stack, stack protector"
+  else
+    for b in "${bad[@]}"; do echo "FAIL: $bin: $b"; done
+    failed=1
+  fi
+done
+exit $failed
