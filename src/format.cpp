@@ -1,5 +1,6 @@
 #include "format.h"
 
+#include <cstddef>
 #include <cstdint>
 
 namespace {
@@ -34,6 +35,8 @@ int Digits(uintmax_t v, unsigned base, bool upper, char* tmp) {
 }
 
 }  // namespace
+
+static_assert(sizeof(size_t) == sizeof(long) && sizeof(ptrdiff_t) == sizeof(long), "%zu and %td read a long");
 
 int FormatV(char* buf, size_t size, const char* fmt, va_list ap) {
   Sink out{buf, size};
@@ -70,11 +73,14 @@ int FormatV(char* buf, size_t size, const char* fmt, va_list ap) {
         while (*p >= '0' && *p <= '9') precision = precision * 10 + (*p++ - '0');
       }
     }
-    int longs = 0;  // 0 int, 1 long, 2 long long / size_t / intmax_t
+    int longs = 0;  // 0 int, 1 long / size_t / ptrdiff_t, 2 long long / intmax_t
     bool narrow = false;
     for (;; p++) {
       if (*p == 'l') longs++;
-      else if (*p == 'z' || *p == 'j' || *p == 't') longs = 2;
+      // size_t and ptrdiff_t are as wide as a long on every Linux ABI (4
+      // bytes on i386 and 32-bit ARM), intmax_t as a long long.
+      else if (*p == 'z' || *p == 't') longs = 1;
+      else if (*p == 'j') longs = 2;
       else if (*p == 'h') narrow = true;
       else break;
     }

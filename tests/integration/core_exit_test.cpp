@@ -34,6 +34,7 @@ TEST(CoreExit, DeathBySignalIs128PlusN) {
 }
 
 TEST(CoreExit, DeathBySignalAsSubreaper) {
+  CINIT_REQUIRE_SUBREAPER();
   auto r = RunCinit({"--", "sh", "-c", "kill -TERM $$"}, Mode::kSubreaper);
   EXPECT_TRUE(r.exit.exited) << r.Describe();
   EXPECT_EQ(r.exit.status(), 143) << r.Describe();

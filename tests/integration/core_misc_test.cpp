@@ -48,6 +48,7 @@ TEST(CoreMisc, NoWakeupsWhileTheChildSleeps) {
 // cinit's parent dies (an intermediate process outside any namespace):
 // -p USR1 makes cinit act as if it had received USR1, i.e. forward it.
 TEST(CoreMisc, PdeathsigForwardsWhenTheParentDies) {
+  CINIT_REQUIRE_SUBREAPER();
   TempDir dir;
   Channel ch(dir);
   Options options;

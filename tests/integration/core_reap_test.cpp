@@ -51,6 +51,7 @@ TEST(CoreReap, ThousandOrphansReapedAsPid1) {
 }
 
 TEST(CoreReap, ThousandOrphansReapedAsSubreaper) {
+  CINIT_REQUIRE_SUBREAPER();
   CheckOrphansReaped(Mode::kSubreaper);
 }
 

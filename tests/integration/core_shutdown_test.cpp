@@ -22,6 +22,7 @@ const char* Name(Mode mode) { return mode == Mode::kPid1 ? "as PID 1" : "as subr
 TEST(CoreShutdown, BackgroundProcessFinishesItsTermTrap) {
   CINIT_REQUIRE_ROOT();
   for (Mode mode : kModes) {
+    if (mode == Mode::kSubreaper) CINIT_REQUIRE_SUBREAPER();  // after the PID 1 run
     TempDir dir;
     Channel gate(dir, "gate");
     Channel hold(dir, "hold");
@@ -48,6 +49,7 @@ TEST(CoreShutdown, BackgroundProcessFinishesItsTermTrap) {
 TEST(CoreShutdown, StrayIgnoringTermIsKilledWhenGraceRunsOut) {
   CINIT_REQUIRE_ROOT();
   for (Mode mode : kModes) {
+    if (mode == Mode::kSubreaper) CINIT_REQUIRE_SUBREAPER();  // after the PID 1 run
     auto run = RunWithTermIgnoringStray(mode, {"--grace", "1s"});
     EXPECT_EQ(run.exit.status(), 0) << Name(mode) << ": " << run.description;
     EXPECT_GE(run.ms_after_main, 800) << Name(mode) << ": the stray was not given the grace period";
@@ -73,6 +75,7 @@ TEST(CoreShutdown, ExitsPromptlyWhenNothingIsLeft) {
       {"with a stray", "sleep 60 & echo $! > \"$D/stray\"; echo bye > \"$FIFO\"; exit 0"},
   };
   for (Mode mode : kModes) {
+    if (mode == Mode::kSubreaper) CINIT_REQUIRE_SUBREAPER();  // after the PID 1 run
     for (const auto& [name, script] : cases) {
       long long best = 1000000;
       std::string description;
@@ -116,6 +119,7 @@ TEST(CoreShutdown, ExitsPromptlyWhenNothingIsLeft) {
 TEST(CoreShutdown, EveryStopSignalDuringShutdownReachesTheMain) {
   CINIT_REQUIRE_ROOT();
   for (Mode mode : kModes) {
+    if (mode == Mode::kSubreaper) CINIT_REQUIRE_SUBREAPER();  // after the PID 1 run
     TempDir dir;
     Channel ch(dir);
     Options options;

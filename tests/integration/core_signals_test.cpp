@@ -95,6 +95,7 @@ TEST(CoreSignals, ShutdownSignalsAreForwarded) {
 }
 
 TEST(CoreSignals, SignalsForwardedAsSubreaper) {
+  CINIT_REQUIRE_SUBREAPER();
   Recorder rec({}, SIGTERM, Mode::kSubreaper);
   ASSERT_TRUE(rec.Ready());
   EXPECT_TRUE(rec.SendAndExpect(SIGUSR1, SIGUSR1));
@@ -225,6 +226,7 @@ TEST(CoreSignals, TermRightAfterStartIsNeverLost) {
 }
 
 TEST(CoreSignals, TermRightAfterExecAsSubreaperIsNeverLost) {
+  CINIT_REQUIRE_SUBREAPER();
   // Not PID 1: a TERM before cinit set up its handling kills cinit (143 as
   // well); after that it must reach the main.
   for (int i = 0; i < 100; ++i) {

@@ -165,6 +165,27 @@ std::string CinitPath() {
 #endif
 }
 
+namespace {
+// e_machine of an ELF file, or -1.
+int ElfMachine(const std::string& path) {
+  unsigned char h[20] = {};
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, h, sizeof h);
+  close(fd);
+  if (n != static_cast<ssize_t>(sizeof h) || h[0] != 0x7f || h[1] != 'E' || h[2] != 'L' || h[3] != 'F') return -1;
+  return h[5] == 2 ? h[18] << 8 | h[19] : h[19] << 8 | h[18];  // EI_DATA: 2 = big-endian
+}
+}  // namespace
+
+std::string SubreaperUnavailable() {
+  int theirs = ElfMachine(CinitPath());
+  int ours = ElfMachine("/proc/self/exe");
+  if (theirs < 0 || ours < 0 || theirs == ours) return "";
+  return CinitPath() + " is built for another architecture (ELF machine " + std::to_string(theirs) +
+         ") and runs under qemu-user, which does not emulate PR_SET_CHILD_SUBREAPER";
+}
+
 std::string ProbePath() {
   const char* over = getenv("CINIT_TEST_PROBE");
   if (over != nullptr && *over != '\0') return over;

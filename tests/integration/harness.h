@@ -57,6 +57,17 @@ std::string ProbePath();
       GTEST_SKIP() << "needs root (PID/mount namespaces, setuid); run as root"; \
   } while (0)
 
+// Empty when the binary under test runs natively; else why subreaper mode
+// cannot be tested: a binary of another architecture runs under qemu-user
+// (binfmt_misc), which does not emulate PR_SET_CHILD_SUBREAPER.
+std::string SubreaperUnavailable();
+// Subreaper-mode tests skip loudly there, naming that reason.
+#define CINIT_REQUIRE_SUBREAPER()                                  \
+  do {                                                             \
+    std::string why_ = ::cinit_test::SubreaperUnavailable();       \
+    if (!why_.empty()) GTEST_SKIP() << "subreaper mode: " << why_; \
+  } while (0)
+
 // A private directory under $TMPDIR (or /tmp), removed with its contents.
 class TempDir {
  public:
