@@ -19,6 +19,8 @@ const char kUsage[] =
     "      --config FILE       config file [CINIT_CONFIG]\n"
     "      --log-prefix        'NAME | ' before sidecar lines [CINIT_LOG_PREFIX=1]\n"
     "      --watch PATH:SIG    SIG to the main when PATH changes [CINIT_WATCH]\n"
+    "      --health-listen ADDR:PORT  /livez /readyz /status over HTTP [CINIT_HEALTH_LISTEN]\n"
+    "      --ready notify      the main is ready on sd_notify READY=1 [CINIT_READY]\n"
     "  -v, --verbose           more diagnostics [CINIT_VERBOSE=N]\n"
     "  -w, --warn-reaped       log reaped strangers [CINIT_WARN_REAPED=1]\n"
     "  -h, --help  -V, --version  -l, --license\n"
@@ -35,7 +37,8 @@ enum class Arg : uint8_t { kNone, kValue };
 
 enum class Id : uint8_t {
   kPgroup, kRewrite, kRemapExit, kPdeathsig, kTimeout, kGrace, kUser, kSidecar, kInit, kConfig,
-  kLogPrefix, kWatch, kVerbose, kWarnReaped, kHelp, kVersion, kSubreaper, kSingleChild, kLicense,
+  kLogPrefix, kWatch, kVerbose, kWarnReaped, kHelp, kVersion, kSubreaper, kSingleChild, kLicense, kHealthListen,
+  kReady,
 };
 
 struct OptionDef {
@@ -67,6 +70,8 @@ constexpr OptionDef kOptions[] = {
     {"subreaper", 's', Arg::kNone, Id::kSubreaper, false},
     {"single-child", 'c', Arg::kNone, Id::kSingleChild, false},
     {"license", 'l', Arg::kNone, Id::kLicense, false},
+    {"health-listen", 0, Arg::kValue, Id::kHealthListen, true},
+    {"ready", 0, Arg::kValue, Id::kReady, true},
 };
 
 const OptionDef* FindLong(std::string_view name) {
@@ -303,6 +308,23 @@ Status ApplyValue(Options* o, const OptionDef& def, std::string_view value) {
       o->verbosity = static_cast<int>(v.value);
       return Ok();
     }
+    case Id::kHealthListen: {
+      ReadyCheck where;
+      Status s = ParseHostAndPort(value, &where);
+      if (!s.ok)
+        return Status::Fail("--health-listen '%.*s': %s: use ADDR:PORT, e.g. 0.0.0.0:8080 or [::]:8080",
+                            (int)value.size(), value.data(), s.error.text);
+      o->health_port = where.port;
+      o->health_ipv6 = where.ipv6;
+      memcpy(o->health_addr, where.addr, sizeof o->health_addr);
+      return Ok();
+    }
+    case Id::kReady:
+      if (value != "notify" && value != "none")
+        return Status::Fail("--ready '%.*s': the main's readiness is notify (READY=1 on NOTIFY_SOCKET) or none",
+                            (int)value.size(), value.data());
+      o->ready_notify = value == "notify";
+      return Ok();
     default: return Status::Fail("option '%s' cannot be set here", def.long_name);
   }
 }
@@ -315,7 +337,9 @@ Status ApplyOption(Options* o, std::string_view name, std::string_view value) {
   return ApplyValue(o, *def, value);
 }
 
-bool IsCinitVariable(const char* env_entry) { return strncmp(env_entry, "CINIT_", 6) == 0; }
+bool IsCinitVariable(const char* env_entry) {
+  return strncmp(env_entry, "CINIT_", 6) == 0 || strncmp(env_entry, "NOTIFY_SOCKET=", 14) == 0;
+}
 
 Status ParseInvocation(int argc, char** argv, char** envp, ConfigLoader load_config, Options* o,
                        DeclTable* decls, Arena* arena) {
@@ -352,7 +376,7 @@ Status ParseInvocation(int argc, char** argv, char** envp, ConfigLoader load_con
 
   // Then the environment.
   for (char** e = envp; e && *e; e++) {
-    if (!IsCinitVariable(*e)) continue;
+    if (strncmp(*e, "CINIT_", 6) != 0) continue;
     std::string_view entry(*e + 6);
     size_t eq = entry.find('=');
     if (eq == std::string_view::npos) continue;

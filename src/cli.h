@@ -46,6 +46,10 @@ struct Options {
   MainWatch watch[kMaxMainWatches];   // --watch (repeatable)
   int watch_count = 0;
   StatusQuery status;                  // "cinit status ..."
+  uint16_t health_port = 0;            // --health-listen; 0 = off
+  bool health_ipv6 = false;
+  uint8_t health_addr[16] = {};
+  bool ready_notify = false;           // --ready notify: the main is ready on READY=1
   char** command = nullptr;            // main's argv, NULL-terminated (points into argv)
 
   Options() {
@@ -73,7 +77,9 @@ using ConfigLoader = Status (*)(const char* path, bool explicit_path, Options* o
 Status ParseInvocation(int argc, char** argv, char** envp, ConfigLoader load_config,
                        Options* opts, DeclTable* decls, Arena* arena);
 
-// True for variables that configure cinit (CINIT_*); these never reach a child.
+// True for variables that are cinit's alone and never reach a child as
+// they are: CINIT_* (they configure cinit) and NOTIFY_SOCKET (cinit's own
+// service manager's; a ready=notify child gets cinit's socket instead).
 bool IsCinitVariable(const char* env_entry);
 
 // The --help text.

@@ -11,6 +11,7 @@
 
 #include "descendants.h"
 #include "log.h"
+#include "notify.h"
 #include "signals.h"
 #include "world.h"
 
@@ -172,6 +173,7 @@ void StartProc(World* w, int i, Millis now) {
   req.extra_env = d.env;
   req.creds = p->creds;
   req.cwd = d.cwd;
+  if (d.ready.kind == ReadyKind::kNotify) req.notify_env = w->plan->notify_env;
   if (p->prefixed) {
     req.stdout_fd = p->out.child_fd;
     req.stderr_fd = p->err.child_fd;
@@ -226,6 +228,7 @@ void StartMain(World* w, Millis now) {
   req.creds = w->plan->main_creds;
   req.foreground_tty = true;
   req.keep_inherited_fds = true;
+  if (w->o->ready_notify) req.notify_env = w->plan->notify_env;
   SpawnOutcome r = Spawn(*w->plan->inherited, req);
   // The descriptors cinit inherited belong to the main now (socket activation).
   for (int i = 0; i < w->plan->inherited->fd_count; i++) close(w->plan->inherited->fds[i]);
@@ -240,7 +243,7 @@ void StartMain(World* w, Millis now) {
   }
   m->pid = r.pid;
   m->state = ProcState::kRunning;
-  m->ready = true;
+  m->ready = !w->o->ready_notify;  // --ready notify: on READY=1
   w->have_children = true;
   w->phase = Phase::kRunning;
   if (w->o->timeout > 0) w->timeout_at = now + w->o->timeout;
@@ -458,5 +461,55 @@ void HandleTimers(World* w, Millis now) {
       if (OutputDeadline(p->out) && now >= OutputDeadline(p->out)) OutputOnTimer(&p->out, p->decl->name, now);
       if (OutputDeadline(p->err) && now >= OutputDeadline(p->err)) OutputOnTimer(&p->err, p->decl->name, now);
     }
+  }
+}
+
+void HandleNotify(World* w, pid_t sender, const char* data, int len) {
+  // Only the processes waiting for READY=1, and their descendants, may say it.
+  pid_t pids[kMaxDecls + 1];
+  for (int i = 0; i < w->count; i++) {
+    const Proc& p = w->procs[i];
+    bool notify = p.decl ? p.decl->ready.kind == ReadyKind::kNotify : w->o->ready_notify;
+    pids[i] = notify ? p.pid : 0;
+  }
+  int i = sender > 0 ? FindNotifier(sender, pids, w->count, w->self) : -1;
+  NotifyMessage m;
+  if (i < 0 || !ParseNotify(data, len, &m)) {
+    w->notify_ignored++;
+    LOG_INFO("ignored a notification from pid %d: %s (%u so far)", static_cast<int>(sender),
+             i < 0 ? "not a ready=notify process or one of its descendants" : "malformed", w->notify_ignored);
+    return;
+  }
+  Proc* p = &w->procs[i];
+  if (!m.ready || p->ready || (p->state != ProcState::kStarting && p->state != ProcState::kRunning)) return;
+  if (p->decl) {
+    MarkReady(w, p);
+    return;
+  }
+  p->ready = true;
+  w->dirty = true;
+  LOG_INFO("main %s is ready", w->o->command[0]);
+}
+
+void TellServiceManager(World* w) {
+  const char* socket = w->plan->notify_upward;
+  if (!socket || w->told_stopping) return;
+  const char* text = nullptr;
+  if (w->phase >= Phase::kDraining) {
+    w->told_stopping = true;
+    text = "STOPPING=1";
+  } else if (!w->told_ready && w->phase == Phase::kRunning && w->dirty) {
+    StatusTable t;
+    BuildStatusTable(*w, &t);
+    StatusQuery ready;
+    ready.ready = true;
+    if (EvaluateStatus(t, ready) != 0) return;
+    w->told_ready = true;
+    text = "READY=1";
+  }
+  if (text && !NotifySend(socket, text) && !w->told_failed) {
+    w->told_failed = true;
+    LOG_WARN("cannot send %s to NOTIFY_SOCKET %s: %s: the service manager will not hear from cinit", text, socket,
+             strerror(errno));
   }
 }

@@ -16,6 +16,20 @@ struct Link {
 };
 Link g_links[kMaxScan];
 
+struct Scan {
+  pid_t self;
+  int count;
+};
+
+void Record(int pid, void* ctx) {
+  auto* scan = static_cast<Scan*>(ctx);
+  if (pid == scan->self || scan->count == kMaxScan) return;
+  pid_t ppid = ParentOf(pid);
+  if (ppid > 0) g_links[scan->count++] = {pid, ppid};
+}
+
+}  // namespace
+
 pid_t ParentOf(pid_t pid) {
   char path[32];
   snprintf(path, sizeof path, "/proc/%d/stat", pid);
@@ -36,20 +50,6 @@ pid_t ParentOf(pid_t pid) {
   while (*p >= '0' && *p <= '9') ppid = ppid * 10 + (*p++ - '0');
   return ppid;
 }
-
-struct Scan {
-  pid_t self;
-  int count;
-};
-
-void Record(int pid, void* ctx) {
-  auto* scan = static_cast<Scan*>(ctx);
-  if (pid == scan->self || scan->count == kMaxScan) return;
-  pid_t ppid = ParentOf(pid);
-  if (ppid > 0) g_links[scan->count++] = {pid, ppid};
-}
-
-}  // namespace
 
 int SignalDescendants(pid_t self, int sig) {
   Scan scan{self, 0};

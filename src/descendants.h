@@ -8,3 +8,6 @@
 // Sends sig to every live descendant of self (by walking /proc and the
 // parent links, with fixed buffers: no allocation). Returns how many.
 int SignalDescendants(pid_t self, int sig);
+
+// The parent of pid from /proc/PID/stat; -1 if it cannot be read.
+pid_t ParentOf(pid_t pid);

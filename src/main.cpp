@@ -14,7 +14,9 @@
 
 #include "cli.h"
 #include "config.h"
+#include "health.h"
 #include "log.h"
+#include "notify.h"
 #include "relro.h"
 #include "spawn.h"
 #include "status.h"
@@ -56,6 +58,7 @@ Arena g_arena;
 Credentials g_main_creds;
 Credentials g_decl_creds[kMaxDecls];
 Plan g_plan;
+char g_notify_env[64];
 
 }  // namespace
 
@@ -130,6 +133,30 @@ int main(int argc, char** argv, char** envp) {
     LOG_ERROR("cannot create a signalfd: %s: is /proc or the fd limit restricted?", strerror(errno));
     return kUsageError;
   }
+
+  // The sockets of SPEC §7, before anything starts: a port that is taken
+  // is a configuration error, not something to find out from a probe.
+  if (o.health_port) {
+    Result<int> fd = HealthListen(o.health_addr, o.health_ipv6, o.health_port);
+    if (!fd.ok) {
+      LOG_ERROR("--health-listen: cannot listen on port %u: %s", o.health_port, fd.error.text);
+      return kUsageError;
+    }
+    g_plan.health_fd = fd.value;
+  }
+  bool wants_notify = o.ready_notify;
+  for (int i = 0; i < g_decls.count; i++) wants_notify |= g_decls.decls[i].ready.kind == ReadyKind::kNotify;
+  if (wants_notify) {
+    Result<int> fd = NotifyOpen(g_notify_env, sizeof g_notify_env);
+    if (!fd.ok) {
+      LOG_ERROR("ready=notify: %s", fd.error.text);
+      return kUsageError;
+    }
+    g_plan.notify_fd = fd.value;
+    g_plan.notify_env = g_notify_env;
+  }
+  const char* upward = getenv("NOTIFY_SOCKET");
+  if (upward && *upward) g_plan.notify_upward = upward;
 
   g_plan.pid1 = getpid() == 1;
   if (!g_plan.pid1 && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)

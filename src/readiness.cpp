@@ -326,6 +326,10 @@ ProbeResult ProbeStart(Probe* p, const ReadyCheck& check, const Inherited& inher
       p->fd = p->ready_pipe;
       p->events = POLLIN;
       return ProbeResult::kPending;
+    case ReadyKind::kNotify:
+      // Nothing to poll: the supervisor's notify socket brings READY=1.
+      snprintf(p->last_failure, sizeof p->last_failure, "no READY=1 on NOTIFY_SOCKET");
+      return ProbeResult::kPending;
   }
   return ProbeResult::kPending;
 }
@@ -384,6 +388,7 @@ ProbeResult ProbeOnTimer(Probe* p, const ReadyCheck& check, const Inherited& inh
       return CheckFile(p, check, now);
     case ReadyKind::kNone:
     case ReadyKind::kFd:
+    case ReadyKind::kNotify:
       break;
   }
   p->wake_at = 0;

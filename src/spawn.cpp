@@ -81,6 +81,7 @@ void ExecChild(const Inherited& in, const SpawnRequest& req, int report_fd) {
   const char* env[kMaxEnvVars + 32 + 1];
   int n = 0;
   for (const char* const* e = in.env; *e && n < kMaxEnvVars; e++) env[n++] = *e;
+  if (req.notify_env) env[n++] = req.notify_env;  // in.env holds no NOTIFY_SOCKET (IsCinitVariable)
   for (const char* const* x = req.extra_env; x && *x; x++) {
     const char* eq = strchr(*x, '=');
     size_t key = eq ? static_cast<size_t>(eq - *x) + 1 : strlen(*x);

@@ -34,6 +34,7 @@ enum class SpawnStage : uint8_t { kFork, kSetup, kCredentials, kChdir, kExec };
 struct SpawnRequest {
   const char* const* argv = nullptr;
   const char* const* extra_env = nullptr;   // "K=V" overrides, NULL-terminated
+  const char* notify_env = nullptr;         // "NOTIFY_SOCKET=..." for ready=notify, or nullptr
   const Credentials* creds = nullptr;       // nullptr: unchanged
   const char* cwd = nullptr;                // nullptr: the cwd cinit started in
   bool foreground_tty = false;              // make its group the terminal's foreground

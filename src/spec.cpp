@@ -69,7 +69,7 @@ enum Opt { kRestart, kOkCodes, kReady, kReadyTimeout, kCritical, kStopSignal, kS
 // Each option's usage; its key is the part before the first '='.
 constexpr const char* kOptUsage[kOptCount] = {
     "restart=always|on-failure|never", "ok-codes=0,1,...",
-    "ready=tcp:HOST:PORT|http://HOST:PORT/PATH|exec:COMMAND|file:PATH|fd:N", "ready-timeout=DURATION",
+    "ready=tcp:HOST:PORT|http://HOST:PORT/PATH|exec:COMMAND|file:PATH|fd:N|notify", "ready-timeout=DURATION",
     "critical", "stop-signal=SIG", "stop-timeout=DURATION", "backoff=DURATION", "backoff-max=DURATION",
     "max-restarts=N", "user=USER[:GROUP]", "cwd=/PATH", "env=KEY=VALUE", "log=prefix|inherit",
     "watch=/PATH", "on-change=restart|SIGNAL"};
@@ -163,6 +163,10 @@ Status ParseReady(std::string_view v, Arena* arena, ReadyCheck* r) {
     r->http_path = slash == std::string_view::npos ? "/" : path.data();
     return Ok();
   }
+  if (v == "notify") {
+    r->kind = ReadyKind::kNotify;  // READY=1 on the NOTIFY_SOCKET cinit gives it
+    return Ok();
+  }
   if (starts("https:")) return Status::Fail("https is not supported: readiness checks are plain http://");
   if (starts("exec:")) {
     r->kind = ReadyKind::kExec;
@@ -187,7 +191,7 @@ Status ParseReady(std::string_view v, Arena* arena, ReadyCheck* r) {
     r->fd = static_cast<int>(n.value);
     return Ok();
   }
-  return Status::Fail("expected tcp:HOST:PORT, http://HOST:PORT/PATH, exec:COMMAND, file:PATH or fd:N");
+  return Status::Fail("expected tcp:HOST:PORT, http://HOST:PORT/PATH, exec:COMMAND, file:PATH, fd:N or notify");
 }
 
 Status ParseOkCodes(std::string_view v, Decl* d) {
@@ -367,6 +371,8 @@ Status ParseDeclWords(const char** words, int n, Arena* arena, Decl* d) {
 }
 
 }  // namespace
+
+Status ParseHostAndPort(std::string_view text, ReadyCheck* r) { return ParseHostPort(text, 0, r); }
 
 char* ArenaCopy(Arena* arena, std::string_view text) {
   if (text.size() >= static_cast<size_t>(kArenaSize - arena->used)) return nullptr;

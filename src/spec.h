@@ -29,7 +29,7 @@ char* ArenaCopy(Arena* arena, std::string_view text);
 
 enum class DeclKind : uint8_t { kInit, kSidecar };
 enum class RestartPolicy : uint8_t { kAlways, kOnFailure, kNever };
-enum class ReadyKind : uint8_t { kNone, kTcp, kHttp, kExec, kFile, kFd };
+enum class ReadyKind : uint8_t { kNone, kTcp, kHttp, kExec, kFile, kFd, kNotify };
 enum class LogMode : uint8_t { kGlobal, kPrefix, kInherit };
 
 struct ReadyCheck {
@@ -100,6 +100,10 @@ struct DeclTable {
   DeclTable() {}
   ~DeclTable() {}
 };
+
+// "HOST:PORT" as in ready=tcp: (numeric IPv4, [IPv6] or localhost), for
+// --health-listen: fills r->ipv6, r->addr and r->port.
+Status ParseHostAndPort(std::string_view text, ReadyCheck* r);
 
 // Adds d, or replaces in place an earlier declaration with the same name
 // (SPEC §4: later definitions of a NAME replace earlier ones in place).

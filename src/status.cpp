@@ -99,7 +99,7 @@ bool IsReady(const StatusRow& r) {
   switch (r.kind) {
     case ProcKind::kInit: return r.state == ProcState::kExited && r.last_status == 0;
     case ProcKind::kSidecar: return r.state == ProcState::kRunning && r.ready;
-    case ProcKind::kMain: return r.state == ProcState::kRunning;
+    case ProcKind::kMain: return r.state == ProcState::kRunning && r.ready;  // not ready: --ready notify, no READY=1 yet
   }
   return false;
 }
@@ -238,7 +238,7 @@ int EvaluateStatus(const StatusTable& table, const StatusQuery& query) {
   bool main_running = false;
   for (int i = 0; i < table.count; i++) {
     const StatusRow& r = table.rows[i];
-    if (r.kind == ProcKind::kMain) main_running = r.state == ProcState::kRunning;
+    if (r.kind == ProcKind::kMain) main_running = query.ready ? IsReady(r) : r.state == ProcState::kRunning;
     if (r.kind != ProcKind::kSidecar) continue;
     if (query.ready && !IsReady(r)) return 1;
     if (query.live && r.state == ProcState::kFailed) return 1;

@@ -42,12 +42,13 @@ int FormatStatus(const StatusTable& table, char* buf, int size);
 // The inverse of FormatStatus; false on malformed text.
 bool ParseStatus(std::string_view text, StatusTable* table);
 
-// Exit code for a probe: --ready: 0 only if the main is running and every
+// Exit code for a probe: --ready: 0 only if the main is running (and ready:
+// with --ready notify it is not until READY=1) and every
 // sidecar is ready (running with READY yes); --live: 0 only if the main is
 // running and no sidecar is failed; neither: 0. Init tasks do not count.
 // With a NAME, the question is about that process alone (1 if there is no
 // such process): --ready: a sidecar running and ready, the main running, an
-// init task exited 0; --live: starting, running or in backoff (an init task:
+// init task exited 0 (the main: running and ready); --live: starting, running or in backoff (an init task:
 // anything but failed).
 int EvaluateStatus(const StatusTable& table, const StatusQuery& query);
 

@@ -8,16 +8,21 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "health.h"
 #include "log.h"
+#include "notify.h"
 #include "world.h"
 
 namespace {
 
-// Descriptors one pass may wait on: the signalfd, and per declaration its
-// probe and two output streams (pipe or target each).
-constexpr int kMaxPoll = 1 + kMaxDecls * 3 + 1;  // + the inotify descriptor
+// Descriptors one pass may wait on: the signalfd, per declaration its
+// probe and two output streams (pipe or target each), the inotify
+// descriptor, the health endpoint and its connections, the notify socket.
+constexpr int kMaxPoll = 1 + kMaxDecls * 3 + 1 + 1 + kHealthMaxConns + 1;
 
-enum class Source : uint8_t { kSignals, kProbe, kOutRead, kOutWrite, kErrRead, kErrWrite, kWatch };
+enum class Source : uint8_t {
+  kSignals, kProbe, kOutRead, kOutWrite, kErrRead, kErrWrite, kWatch, kHealthListen, kHealthConn, kNotify,
+};
 
 struct PollSet {
   pollfd fds[kMaxPoll];
@@ -37,6 +42,14 @@ struct PollSet {
 // Room for every process cinit may supervise, constructed only as far as
 // used: untouched, the rest never becomes resident memory.
 alignas(Proc) unsigned char g_proc_storage[sizeof(Proc) * (kMaxDecls + 1)];
+// The health endpoint's connection buffers: untouched until used.
+HealthServer g_health;
+
+void HealthSnapshotOf(void* ctx, StatusTable* t, bool* stopping) {
+  const World& w = *static_cast<const World*>(ctx);
+  BuildStatusTable(w, t);
+  *stopping = w.phase >= Phase::kDraining;
+}
 
 void Setup(World* w, const Plan& plan) {
   w->procs = reinterpret_cast<Proc*>(g_proc_storage);
@@ -75,28 +88,30 @@ void Setup(World* w, const Plan& plan) {
   for (int i = 0; i < t.count; i++)
     for (int k = 0; k < t.decls[i].watch_count; k++) w->watcher = WatcherAdd(t.decls[i].watch[k], i, 0);
   if (w->watcher) WatcherStart(w->watcher);
+  g_health.listen_fd = plan.health_fd;
+  g_health.snapshot = HealthSnapshotOf;
+  g_health.ctx = w;
 }
 
 void WriteState(World* w) {
   w->dirty = false;
   if (w->state.dir_fd < 0) return;
   StatusTable t;
-  t.count = w->count;
-  for (int i = 0; i < w->count; i++) {
-    const Proc& p = w->procs[i];
-    StatusRow& r = t.rows[i];
-    const char* name = p.decl ? p.decl->name : "main";
-    for (int k = 0; k < kMaxNameLen && name[k]; k++) r.name[k] = name[k];
-    r.kind = p.kind;
-    r.state = p.state;
-    r.pid = p.pid;
-    r.ready = p.ready;
-    r.restarts = p.restarts;
-    r.last_status = p.last_status;
-  }
+  BuildStatusTable(*w, &t);
   static char text[(kMaxDecls + 2) * 128];
   int len = FormatStatus(t, text, sizeof text);
   WriteStateFile(&w->state, text, len);
+}
+
+// Reads what waits on the notify socket (a bounded batch per pass).
+void DrainNotify(World* w) {
+  static char buf[kNotifyMaxDatagram];
+  for (int k = 0; k < 16; k++) {
+    pid_t sender;
+    int n = NotifyReceive(w->plan->notify_fd, buf, sizeof buf, &sender);
+    if (n < 0) return;
+    HandleNotify(w, sender, buf, n);
+  }
 }
 
 Millis EarliestDeadline(const World& w) {
@@ -107,6 +122,7 @@ Millis EarliestDeadline(const World& w) {
   if (w.phase >= Phase::kDraining && w.phase < Phase::kKilling) consider(w.grace_end);
   if (w.phase == Phase::kRunning) consider(w.timeout_at);
   if (w.watcher) consider(WatcherDeadline(*w.watcher));
+  consider(HealthDeadline(g_health));
   for (int i = 0; i < w.count; i++) {
     const Proc& p = w.procs[i];
     consider(p.wake_at);
@@ -124,6 +140,10 @@ void BuildPollSet(const World& w, PollSet* ps) {
   ps->count = 0;
   ps->Add(w.plan->signal_fd, POLLIN, Source::kSignals, -1);
   if (w.watcher) ps->Add(w.watcher->fd, POLLIN, Source::kWatch, -1);
+  if (!g_health.paused_until) ps->Add(g_health.listen_fd, POLLIN, Source::kHealthListen, -1);
+  for (int i = 0; i < kHealthMaxConns; i++)
+    if (short ev = HealthEvents(g_health.conns[i])) ps->Add(g_health.conns[i].fd, ev, Source::kHealthConn, i);
+  ps->Add(w.plan->notify_fd, POLLIN, Source::kNotify, -1);
   for (int i = 0; i < w.count; i++) {
     const Proc& p = w.procs[i];
     if (p.probe.fd >= 0) ps->Add(p.probe.fd, p.probe.events, Source::kProbe, i);
@@ -160,7 +180,16 @@ bool DrainSignals(World* w, Clock* clock) {
 void HandleDescriptor(World* w, const PollSet& ps, int k, Millis now) {
   short rev = ps.fds[k].revents;
   if (!rev || ps.source[k] == Source::kSignals) return;
-  if (ps.source[k] == Source::kWatch) return WatcherOnReadable(w->watcher, now);
+  switch (ps.source[k]) {
+    case Source::kWatch: WatcherOnReadable(w->watcher, now); return;
+    case Source::kHealthListen: HealthOnAccept(&g_health, now); return;
+    case Source::kHealthConn:
+      // The slot may have been taken over by a newer connection this pass.
+      if (g_health.conns[ps.proc[k]].fd == ps.fds[k].fd) HealthOnEvent(&g_health, ps.proc[k], rev, now);
+      return;
+    case Source::kNotify: DrainNotify(w); return;
+    default: break;
+  }
   Proc* p = &w->procs[ps.proc[k]];
   const char* name = p->decl ? p->decl->name : "main";
   switch (ps.source[k]) {
@@ -174,12 +203,28 @@ void HandleDescriptor(World* w, const PollSet& ps, int k, Millis now) {
     case Source::kOutWrite: OutputOnWritable(&p->out, name, now); break;
     case Source::kErrRead: OutputOnReadable(&p->err, name, now); break;
     case Source::kErrWrite: OutputOnWritable(&p->err, name, now); break;
-    case Source::kSignals:
-    case Source::kWatch: break;
+    default: break;
   }
 }
 
 }  // namespace
+
+void BuildStatusTable(const World& w, StatusTable* t) {
+  t->count = w.count;
+  for (int i = 0; i < w.count; i++) {
+    const Proc& p = w.procs[i];
+    StatusRow& r = t->rows[i];
+    r = StatusRow{};
+    const char* name = p.decl ? p.decl->name : "main";
+    for (int k = 0; k < kMaxNameLen && name[k]; k++) r.name[k] = name[k];
+    r.kind = p.kind;
+    r.state = p.state;
+    r.pid = p.pid;
+    r.ready = p.ready;
+    r.restarts = p.restarts;
+    r.last_status = p.last_status;
+  }
+}
 
 int Supervise(const Plan& plan) {
   static World w;  // static: fixed storage, nothing allocated, nothing on the stack
@@ -192,7 +237,9 @@ int Supervise(const Plan& plan) {
     Millis deadline = EarliestDeadline(w);
     if (w.phase != Phase::kRunning || deadline || w.dirty) {
       HandleTimers(&w, clock.Get());
+      HealthOnTimer(&g_health, clock.Get());
       Advance(&w, clock.Get());
+      TellServiceManager(&w);
       deadline = EarliestDeadline(w);
     }
     if (w.dirty) WriteState(&w);

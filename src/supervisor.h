@@ -22,6 +22,10 @@ struct Plan {
   int signal_fd = -1;                             // all signals, non-blocking
   bool pid1 = false;                              // PID 1 of a namespace: kill(-1) is ours
   const char* state_dir = nullptr;                // $CINIT_STATE_DIR
+  int health_fd = -1;                             // --health-listen socket, -1 off
+  int notify_fd = -1;                             // ready=notify socket, -1 none needed
+  const char* notify_env = nullptr;               // "NOTIFY_SOCKET=@..." for those processes
+  const char* notify_upward = nullptr;            // cinit's own $NOTIFY_SOCKET, or nullptr
 };
 
 // Runs the container to the end; returns cinit's exit status.

@@ -62,6 +62,12 @@ struct World {
   Watcher* watcher = nullptr;        // --watch and watch=; nullptr: none
 
   StateFile state;
+  // sd_notify (notify.h): the socket ready=notify processes get, and what
+  // cinit told its own service manager (plan->notify_upward).
+  uint32_t notify_ignored = 0;       // datagrams from other processes
+  bool told_ready = false;
+  bool told_stopping = false;
+  bool told_failed = false;          // a failed upward send warns once
 };
 
 Millis Now();
@@ -75,6 +81,10 @@ struct Clock {
     return value;
   }
 };
+
+// supervisor.cpp: the table the state file, the health endpoint and the
+// upward READY=1 are decided from.
+void BuildStatusTable(const World& w, StatusTable* t);
 
 // container.cpp
 void StartProc(World* w, int i, Millis now);
@@ -91,3 +101,7 @@ void HandleTimers(World* w, Millis now);
 void ReapChildren(World* w, Clock* clock);
 void MarkReady(World* w, Proc* p);
 void OnWatchChange(World* w, const WatchTarget& t, Millis now);
+// A datagram on the notify socket from pid sender (0: unknown).
+void HandleNotify(World* w, pid_t sender, const char* data, int len);
+// Sends READY=1 / STOPPING=1 upward when they become true (once each).
+void TellServiceManager(World* w);

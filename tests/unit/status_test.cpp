@@ -88,7 +88,7 @@ StatusTable Sample() {
   StatusTable t;
   t.rows[0] = Row("migrate", ProcKind::kInit, ProcState::kExited, 0, false, 0, 0);
   t.rows[1] = Row("db-proxy", ProcKind::kSidecar, ProcState::kRunning, 12, true, 3, 137);
-  t.rows[2] = Row("main", ProcKind::kMain, ProcState::kRunning, 7, false);
+  t.rows[2] = Row("main", ProcKind::kMain, ProcState::kRunning, 7, true);
   t.count = 3;
   return t;
 }
@@ -98,7 +98,7 @@ TEST(StatusText, FormatIsTheDocumentedOne) {
       "NAME KIND STATE PID READY RESTARTS LAST\n"
       "migrate init exited - no 0 0\n"
       "db-proxy sidecar running 12 yes 3 137\n"
-      "main main running 7 no 0 -\n",
+      "main main running 7 yes 0 -\n",
       Format(Sample()));
 }
 
@@ -221,6 +221,15 @@ TEST(StatusProbe, MainGoneOrMissing) {
   t.count = 2;  // no main row at all
   EXPECT_EQ(1, Ask(t, true, false));
   EXPECT_EQ(1, Ask(t, false, true));
+}
+
+TEST(StatusProbe, MainNotYetNotifiedIsLiveButNotReady) {
+  StatusTable t = Sample();
+  t.rows[2].ready = false;  // --ready notify, no READY=1 yet
+  EXPECT_EQ(1, Ask(t, true, false));
+  EXPECT_EQ(1, Ask(t, true, false, "main"));
+  EXPECT_EQ(0, Ask(t, false, true));
+  EXPECT_EQ(0, Ask(t, false, true, "main"));
 }
 
 TEST(StatusProbe, UnknownNameFails) {

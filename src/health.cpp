@@ -1,0 +1,365 @@
+// The health endpoint. See health.h for the model.
+#include "health.h"
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace {
+
+// Appends to buf; on overflow the text is cut at size - 1.
+[[gnu::format(printf, 4, 5)]] void Append(char* buf, int size, int* len, const char* fmt, ...) {
+  if (*len >= size - 1) return;
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf + *len, static_cast<size_t>(size - *len), fmt, ap);
+  va_end(ap);
+  if (n > 0) *len = n >= size - *len ? size - 1 : *len + n;
+}
+
+HttpParse NeedMore(int len, int capacity) { return len >= capacity ? HttpParse::kTooLarge : HttpParse::kIncomplete; }
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && std::string_view(s.data(), prefix.size()) == prefix;
+}
+
+const char* Reason(int code) {
+  switch (code) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 431: return "Request Header Fields Too Large";
+    default: return "Service Unavailable";
+  }
+}
+
+struct Reply {
+  int code = 200;
+  bool json = false;
+  char body[kHealthBufSize - 256];  // the head needs less than 256 bytes
+  int len = 0;
+};
+
+// Fills the reply for a complete request.
+void Route(const HttpRequest& req, const StatusTable& table, bool stopping, Reply* r) {
+  std::string_view path = req.path;
+  bool known = path == "/status" || path == "/livez" || path == "/readyz" || StartsWith(path, "/livez/") ||
+               StartsWith(path, "/readyz/");
+  if (!known) {
+    r->code = 404;
+    Append(r->body, sizeof r->body, &r->len, "not found: use /livez, /readyz, /livez/NAME, /readyz/NAME or /status\n");
+    return;
+  }
+  if (req.method == HttpMethod::kOther) {
+    r->code = 405;
+    Append(r->body, sizeof r->body, &r->len, "method not allowed: use GET or HEAD\n");
+    return;
+  }
+  if (path == "/status") {
+    r->json = true;
+    r->len = FormatStatusJson(table, stopping, r->body, sizeof r->body);
+    return;
+  }
+  StatusQuery q;
+  q.ready = path[1] == 'r';
+  q.live = !q.ready;
+  const char* what = q.ready ? "ready" : "live";
+  size_t prefix = q.ready ? 7 : 6;  // "/readyz", "/livez"
+  char name[kMaxNameLen + 1] = {};
+  if (path.size() > prefix) {
+    std::string_view n(path.data() + prefix + 1, path.size() - prefix - 1);
+    bool found = false;
+    if (!n.empty() && n.size() <= static_cast<size_t>(kMaxNameLen)) {
+      memcpy(name, n.data(), n.size());
+      for (int i = 0; i < table.count && !found; i++) found = strcmp(table.rows[i].name, name) == 0;
+    }
+    if (!found) {
+      r->code = 404;
+      Append(r->body, sizeof r->body, &r->len, "no such process: see /status for the names\n");
+      return;
+    }
+    q.name = name;
+  }
+  bool ok = EvaluateStatus(table, q) == 0;
+  // A Service must stop sending traffic as soon as shutdown begins.
+  if (q.ready && !q.name && stopping) {
+    r->code = 503;
+    Append(r->body, sizeof r->body, &r->len, "not ready: shutting down\n");
+    return;
+  }
+  r->code = ok ? 200 : 503;
+  Append(r->body, sizeof r->body, &r->len, "%s%s%s%s\n", name, name[0] ? " " : "", ok ? "" : "not ", what);
+}
+
+// Closes a connection and frees its slot.
+void Drop(HealthConn* c) {
+  if (c->fd >= 0) close(c->fd);
+  c->fd = -1;
+  c->len = 0;
+  c->sent = 0;
+  c->answering = false;
+  c->deadline = 0;
+}
+
+// Writes what is left of the answer; closes the connection once it is all
+// sent or the peer is gone.
+void SendAnswer(HealthConn* c) {
+  while (c->sent < c->len) {
+    // MSG_NOSIGNAL: a peer that went away is an error here, not a SIGPIPE.
+    ssize_t n = send(c->fd, c->buf + c->sent, static_cast<size_t>(c->len - c->sent), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;  // POLLOUT comes back here
+    if (n <= 0) break;
+    c->sent += static_cast<int>(n);
+  }
+  Drop(c);
+}
+
+void Answer(HealthServer* s, HealthConn* c, HttpParse parsed, const HttpRequest& req) {
+  static StatusTable table;  // static: the loop keeps large things off the stack
+  bool stopping = false;
+  table.count = 0;
+  if (parsed == HttpParse::kComplete && s->snapshot) s->snapshot(s->ctx, &table, &stopping);
+  static char out[kHealthBufSize];
+  int n = AnswerHttp(parsed, req, table, stopping, out, sizeof out);
+  memcpy(c->buf, out, static_cast<size_t>(n));
+  c->len = n;
+  c->sent = 0;
+  c->answering = true;
+  SendAnswer(c);
+}
+
+// Reads what has arrived; answers once the request is complete (or cannot
+// be one).
+void ReadRequest(HealthServer* s, HealthConn* c) {
+  bool eof = false;
+  while (c->len < kHealthBufSize) {
+    ssize_t n = recv(c->fd, c->buf + c->len, static_cast<size_t>(kHealthBufSize - c->len), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    if (n < 0) {
+      Drop(c);
+      return;
+    }
+    if (n == 0) {
+      eof = true;  // half-closed: what came is all there will be
+      break;
+    }
+    c->len += static_cast<int>(n);
+  }
+  HttpRequest req;
+  HttpParse parsed = ParseHttpRequest(c->buf, c->len, kHealthBufSize, &req);
+  if (parsed != HttpParse::kIncomplete) Answer(s, c, parsed, req);
+  else if (eof) Drop(c);
+}
+
+}  // namespace
+
+HttpParse ParseHttpRequest(const char* d, int len, int capacity, HttpRequest* out) {
+  // Request line: METHOD SP /TARGET SP HTTP/1.D CRLF (a bare LF is accepted).
+  int i = 0;
+  while (i < len && i <= 16 && d[i] >= 'A' && d[i] <= 'Z') i++;
+  if (i == len) return NeedMore(len, capacity);
+  if (i == 0 || i > 16 || d[i] != ' ') return HttpParse::kBad;
+  std::string_view method(d, static_cast<size_t>(i));
+  int target = ++i;
+  while (i < len && d[i] > ' ' && d[i] < 0x7f) i++;
+  if (i == len) return NeedMore(len, capacity);
+  if (d[i] != ' ' || i == target || d[target] != '/') return HttpParse::kBad;
+  int target_end = i++;
+  static constexpr char kVersion[] = "HTTP/1.";
+  for (int k = 0; k < 7; k++, i++) {
+    if (i == len) return NeedMore(len, capacity);
+    if (d[i] != kVersion[k]) return HttpParse::kBad;
+  }
+  if (i == len) return NeedMore(len, capacity);
+  if (d[i] < '0' || d[i] > '9') return HttpParse::kBad;
+  if (++i < len && d[i] == '\r') i++;
+  if (i == len) return NeedMore(len, capacity);
+  if (d[i++] != '\n') return HttpParse::kBad;
+  // Header lines up to the empty one; each needs a name and a colon, and
+  // no control character but a tab (and the CR ending it).
+  for (;;) {
+    int start = i;
+    while (i < len && d[i] != '\n') {
+      auto c = static_cast<unsigned char>(d[i]);
+      if ((c < ' ' && c != '\t' && c != '\r') || c == 0x7f) return HttpParse::kBad;
+      i++;
+    }
+    if (i == len) return NeedMore(len, capacity);
+    int end = i++;
+    if (end > start && d[end - 1] == '\r') end--;
+    if (end == start) break;
+    int colon = start;
+    while (colon < end && d[colon] != ':' && d[colon] != '\r') colon++;
+    if (colon == start || colon == end || d[colon] == '\r') return HttpParse::kBad;
+    for (int k = colon; k < end; k++)
+      if (d[k] == '\r') return HttpParse::kBad;
+  }
+  out->method = method == "GET" ? HttpMethod::kGet : method == "HEAD" ? HttpMethod::kHead : HttpMethod::kOther;
+  int path_end = target;
+  while (path_end < target_end && d[path_end] != '?') path_end++;
+  out->path = std::string_view(d + target, static_cast<size_t>(path_end - target));
+  return HttpParse::kComplete;
+}
+
+int FormatStatusJson(const StatusTable& t, bool stopping, char* buf, int size) {
+  int len = 0;
+  if (size <= 0) return 0;
+  buf[0] = '\0';
+  StatusQuery ready, live;
+  ready.ready = true;
+  live.live = true;
+  Append(buf, size, &len, "{\"ready\":%s,\"live\":%s,\"stopping\":%s,\"processes\":[",
+         !stopping && EvaluateStatus(t, ready) == 0 ? "true" : "false", EvaluateStatus(t, live) == 0 ? "true" : "false",
+         stopping ? "true" : "false");
+  for (int i = 0; i < t.count; i++) {
+    const StatusRow& r = t.rows[i];
+    // Names are [a-z0-9_.-] (or "main"): nothing to escape.
+    char pid[16] = "null", last[16] = "null";
+    if (r.pid > 0) snprintf(pid, sizeof pid, "%d", static_cast<int>(r.pid));
+    if (r.last_status >= 0) snprintf(last, sizeof last, "%d", r.last_status);
+    Append(buf, size, &len, "%s{\"name\":\"%s\",\"kind\":\"%s\",\"state\":\"%s\",\"pid\":%s,\"ready\":%s,"
+           "\"restarts\":%u,\"last\":%s}", i ? "," : "", r.name, ProcKindName(r.kind), ProcStateName(r.state), pid,
+           r.ready ? "true" : "false", r.restarts, last);
+  }
+  Append(buf, size, &len, "]}\n");
+  return len;
+}
+
+int AnswerHttp(HttpParse parsed, const HttpRequest& req, const StatusTable& table, bool stopping, char* buf,
+               int size) {
+  static Reply r;
+  r.code = 200;
+  r.json = false;
+  r.len = 0;
+  r.body[0] = '\0';
+  if (parsed == HttpParse::kComplete) {
+    Route(req, table, stopping, &r);
+  } else if (parsed == HttpParse::kTooLarge) {
+    r.code = 431;
+    Append(r.body, sizeof r.body, &r.len, "request too large: at most %d bytes\n", kHealthBufSize);
+  } else {
+    r.code = 400;
+    Append(r.body, sizeof r.body, &r.len, "bad request: expected an HTTP/1.x GET\n");
+  }
+  int len = 0;
+  Append(buf, size, &len, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n%sConnection: close\r\n\r\n",
+         r.code, Reason(r.code), r.json ? "application/json" : "text/plain; charset=utf-8", r.len,
+         r.code == 405 ? "Allow: GET, HEAD\r\n" : "");
+  bool body = !(parsed == HttpParse::kComplete && req.method == HttpMethod::kHead);
+  if (body && len + r.len < size) {
+    memcpy(buf + len, r.body, static_cast<size_t>(r.len));
+    len += r.len;
+  }
+  return len;
+}
+
+Result<int> HealthListen(const uint8_t* addr, bool ipv6, uint16_t port) {
+  int fd = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Result<int>::Fail("cannot create a socket: %s", strerror(errno));
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  int rc;
+  if (ipv6) {
+    sockaddr_in6 sa{};
+    sa.sin6_family = AF_INET6;
+    sa.sin6_port = htons(port);
+    memcpy(&sa.sin6_addr, addr, 16);
+    rc = bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+  } else {
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    memcpy(&sa.sin_addr, addr, 4);
+    rc = bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+  }
+  // A long backlog: connections wait there, not in a refused SYN, until
+  // the loop accepts them (and evicts the oldest when it must).
+  if (rc != 0 || listen(fd, SOMAXCONN) != 0) {
+    int err = errno;
+    close(fd);
+    return Result<int>::Fail("%s%s", strerror(err),
+                             err == EADDRINUSE ? ": the port is taken, pick another" :
+                             err == EADDRNOTAVAIL ? ": no interface has that address" : "");
+  }
+  return Result<int>::Ok(fd);
+}
+
+short HealthEvents(const HealthConn& c) {
+  if (c.fd < 0) return 0;
+  return c.answering ? POLLOUT : POLLIN;
+}
+
+void HealthOnAccept(HealthServer* s, Millis now) {
+  // A bounded batch per loop pass: signals and reaping come in between.
+  for (int k = 0; k < kHealthMaxConns; k++) {
+    int fd = accept4(s->listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      // Out of descriptors or memory, the connection stays queued and the
+      // socket readable: evict one so the next pass can take it, instead
+      // of spinning on the same error.
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        HealthConn* oldest = nullptr;
+        for (auto& c : s->conns)
+          if (c.fd >= 0 && (!oldest || c.seq < oldest->seq)) oldest = &c;
+        if (oldest) {
+          Drop(oldest);
+          s->evicted++;
+          continue;
+        }
+        s->paused_until = now + 100;
+      }
+      return;
+    }
+    HealthConn* slot = nullptr;
+    for (auto& c : s->conns) {
+      if (c.fd < 0) {
+        slot = &c;
+        break;
+      }
+      if (!slot || c.seq < slot->seq) slot = &c;
+    }
+    // Every slot taken: the oldest goes, so idle or slow clients can never
+    // keep a real probe out.
+    if (slot->fd >= 0) {
+      Drop(slot);
+      s->evicted++;
+    }
+    slot->fd = fd;
+    slot->seq = s->next_seq++;
+    slot->deadline = now + kHealthDeadline;
+    // The request often arrives with the connection: answer it now.
+    ReadRequest(s, slot);
+  }
+}
+
+void HealthOnEvent(HealthServer* s, int slot, short revents, Millis) {
+  HealthConn* c = &s->conns[slot];
+  if (c->fd < 0 || !revents) return;
+  if (c->answering) {
+    if (revents & (POLLOUT | POLLERR | POLLHUP)) SendAnswer(c);
+    return;
+  }
+  ReadRequest(s, c);
+}
+
+Millis HealthDeadline(const HealthServer& s) {
+  Millis t = s.paused_until;
+  for (const auto& c : s.conns)
+    if (c.fd >= 0 && (!t || c.deadline < t)) t = c.deadline;
+  return t;
+}
+
+void HealthOnTimer(HealthServer* s, Millis now) {
+  if (s->paused_until && now >= s->paused_until) s->paused_until = 0;
+  for (auto& c : s->conns)
+    if (c.fd >= 0 && now >= c.deadline) Drop(&c);
+}
