@@ -10,9 +10,11 @@
 
 #include "descendants.h"
 
-bool ParseNotify(const char* data, int len, NotifyMessage* out) {
-  *out = NotifyMessage{};
+bool ParseNotify(const char* data, int len, NotifyMessage* result) {
+  *result = NotifyMessage{};
   if (len <= 0) return false;
+  NotifyMessage m;  // nothing of a refused datagram counts
+  NotifyMessage* out = &m;
   int i = 0;
   while (i < len) {
     int start = i;
@@ -30,6 +32,7 @@ bool ParseNotify(const char* data, int len, NotifyMessage* out) {
     else if (key == "STOPPING") out->stopping = value == "1";
     else if (key == "STATUS") out->has_status = true, out->status = value;
   }
+  *result = m;
   return true;
 }
 

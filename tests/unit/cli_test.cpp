@@ -311,8 +311,55 @@ TEST(CliEnv, IsCinitVariable) {
   for (const char* v :
        {"CINIT_GRACE=20s", "CINIT_SIDECAR_1=web -- x", "CINIT_CONFIG=/c", "CINIT_STATE_DIR=/run", "CINIT_="})
     EXPECT_TRUE(IsCinitVariable(v)) << v;
-  for (const char* v : {"PATH=/bin", "CINIT=1", "CINITX_A=1", "XCINIT_A=1", "cinit_grace=1", "", "HOME=CINIT_X"})
+  for (const char* v : {"PATH=/bin", "CINIT=1", "CINITX_A=1", "XCINIT_A=1", "cinit_grace=1", "", "HOME=CINIT_X",
+                        "NOTIFY_SOCKETS=1", "X_NOTIFY_SOCKET=/s"})
     EXPECT_FALSE(IsCinitVariable(v)) << v;
+  // cinit's own service manager socket never reaches a child as it is.
+  EXPECT_TRUE(IsCinitVariable("NOTIFY_SOCKET=/run/notify"));
+  EXPECT_TRUE(IsCinitVariable("NOTIFY_SOCKET=@abc"));
+}
+
+TEST(CliHealth, ListenAddressForms) {
+  {
+    Cli c({"--health-listen", "0.0.0.0:8080", "x"});
+    EXPECT_PARSED(c);
+    EXPECT_EQ(8080, c.o().health_port);
+    EXPECT_FALSE(c.o().health_ipv6);
+  }
+  {
+    Cli c({"--health-listen=127.0.0.1:9"}, {});
+    ExpectError(c, {"no command"});
+  }
+  {
+    Cli c({"--health-listen=[::]:8081", "x"});
+    EXPECT_PARSED(c);
+    EXPECT_EQ(8081, c.o().health_port);
+    EXPECT_TRUE(c.o().health_ipv6);
+  }
+  {
+    Cli c({"x"}, {"CINIT_HEALTH_LISTEN=localhost:8082"});
+    EXPECT_PARSED(c);
+    EXPECT_EQ(8082, c.o().health_port);
+    EXPECT_EQ(127, c.o().health_addr[0]);
+  }
+  {
+    Options o;
+    EXPECT_TRUE(ApplyOption(&o, "health-listen", "10.1.2.3:80").ok);  // the config file's form
+    EXPECT_EQ(80, o.health_port);
+    EXPECT_EQ(10, o.health_addr[0]);
+  }
+  ExpectError(Cli({"--health-listen", "8080", "x"}), {"--health-listen", "ADDR:PORT"});
+  ExpectError(Cli({"--health-listen", "0.0.0.0:0", "x"}), {"--health-listen", "port"});
+  ExpectError(Cli({"--health-listen", "example.com:80", "x"}), {"--health-listen", "numeric"});
+  ExpectError(Cli({"--health-listen", "::1:80", "x"}), {"brackets"});
+}
+
+TEST(CliReady, MainReadyNotify) {
+  EXPECT_FALSE(Cli({"x"}).o().ready_notify);
+  EXPECT_TRUE(Cli({"--ready", "notify", "x"}).o().ready_notify);
+  EXPECT_TRUE(Cli({"x"}, {"CINIT_READY=notify"}).o().ready_notify);
+  EXPECT_FALSE(Cli({"--ready=none", "x"}, {"CINIT_READY=notify"}).o().ready_notify);
+  ExpectError(Cli({"--ready", "tcp:1.2.3.4:5", "x"}), {"--ready", "notify"});
 }
 
 // --- Declarations ------------------------------------------------------------------

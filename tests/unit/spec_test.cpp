@@ -295,6 +295,14 @@ TEST(SpecParse, ReadyFileAndFd) {
   EXPECT_EQ(d.ready.fd, 1023);
 }
 
+TEST(SpecParse, ReadyNotify) {
+  SpecFixture f;
+  Decl d;
+  ASSERT_TRUE(f.Parse("a ready=notify -- x", &d).ok);
+  EXPECT_EQ(d.ready.kind, ReadyKind::kNotify);
+  EXPECT_FALSE(f.Parse("a ready=notify:1 -- x", &d).ok);
+}
+
 TEST(SpecParse, WordsAfterDashesBelongToTheCommand) {
   SpecFixture f;
   Decl d;

@@ -11,6 +11,9 @@
 //                                children, no handler: nothing to race).
 //   fds                          print the open descriptor numbers, sorted.
 //   tty                          print "pid= pgrp= fg= sid=" (fg: tcgetpgrp(0)).
+//   notify TEXT                  send TEXT as one datagram to $NOTIFY_SOCKET
+//                                ("/path" or "@abstract"), as sd_notify does;
+//                                exit 0 if it was sent.
 //   orphans N FIFO               make N orphans that exit together once all
 //                                exist; write "reparented K" (K of them saw
 //                                the probe's parent as their new parent) to
@@ -18,6 +21,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -141,6 +146,25 @@ int Orphans(int count, const char* fifo) {
   for (;;) pause();
 }
 
+int Notify(const char* text) {
+  const char* name = getenv("NOTIFY_SOCKET");
+  if (!name || !*name) {
+    fprintf(stderr, "cinit_probe notify: no NOTIFY_SOCKET\n");
+    return 1;
+  }
+  sockaddr_un sa = {};
+  sa.sun_family = AF_UNIX;
+  size_t len = strlen(name);
+  if (len >= sizeof sa.sun_path) return 1;
+  memcpy(sa.sun_path, name, len);
+  if (name[0] == '@') sa.sun_path[0] = '\0';
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ssize_t n = sendto(fd, text, strlen(text), 0, reinterpret_cast<sockaddr*>(&sa),
+                     static_cast<socklen_t>(sizeof(sa_family_t) + len));
+  if (n < 0) perror("cinit_probe notify: sendto");
+  return n < 0 ? 1 : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -150,7 +174,8 @@ int main(int argc, char** argv) {
   if (cmd == "waitsig" && argc == 4) return WaitSig(atoi(argv[2]), atoi(argv[3]));
   if (cmd == "fds" && argc == 2) return Fds();
   if (cmd == "tty" && argc == 2) return Tty();
+  if (cmd == "notify" && argc == 3) return Notify(argv[2]);
   if (cmd == "orphans" && argc == 4) return Orphans(atoi(argv[2]), argv[3]);
-  fprintf(stderr, "usage: cinit_probe sigrecord FIFO TAG EXITSIG [COUNT CODE] | waitsig SIG CODE | fds | tty | orphans N FIFO\n");
+  fprintf(stderr, "usage: cinit_probe sigrecord FIFO TAG EXITSIG [COUNT CODE] | waitsig SIG CODE | fds | tty | notify TEXT | orphans N FIFO\n");
   return 2;
 }
