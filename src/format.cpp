@@ -1,7 +1,9 @@
 #include "format.h"
 
+#include <cstdarg>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 
 namespace {
 
@@ -149,4 +151,14 @@ int FormatV(char* buf, size_t size, const char* fmt, va_list ap) {
   }
   if (size) buf[out.len < size ? out.len : size - 1] = '\0';
   return static_cast<int>(out.len);
+}
+
+void Append(char* buf, int size, int* len, const char* fmt, ...) {
+  if (*len >= size - 1) return;
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf + *len, static_cast<size_t>(size - *len), fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  *len = n >= size - *len ? size - 1 : *len + n;
 }

@@ -10,3 +10,7 @@
 #include <cstddef>
 
 int FormatV(char* buf, size_t size, const char* fmt, va_list ap);
+
+// Appends printf-style text at buf + *len and advances *len; on overflow
+// the text is cut at size - 1 (always NUL-terminated).
+[[gnu::format(printf, 4, 5)]] void Append(char* buf, int size, int* len, const char* fmt, ...);

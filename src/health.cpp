@@ -10,17 +10,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-namespace {
+#include "format.h"
 
-// Appends to buf; on overflow the text is cut at size - 1.
-[[gnu::format(printf, 4, 5)]] void Append(char* buf, int size, int* len, const char* fmt, ...) {
-  if (*len >= size - 1) return;
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(buf + *len, static_cast<size_t>(size - *len), fmt, ap);
-  va_end(ap);
-  if (n > 0) *len = n >= size - *len ? size - 1 : *len + n;
-}
+namespace {
 
 HttpParse NeedMore(int len, int capacity) { return len >= capacity ? HttpParse::kTooLarge : HttpParse::kIncomplete; }
 

@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "format.h"
 #include "log.h"
 #include "units.h"
 
@@ -24,17 +25,6 @@ constexpr char kHeader[] = "NAME KIND STATE PID READY RESTARTS LAST";
 constexpr const char* kKindNames[] = {"init", "sidecar", "main"};
 constexpr const char* kStateNames[] = {"pending", "starting", "running", "backoff", "stopping", "exited", "failed"};
 constexpr const char* kDefaultDirs[] = {"/run/cinit", "/tmp/cinit"};
-
-// Appends to buf; on overflow the text is cut at size - 1.
-[[gnu::format(printf, 4, 5)]] void Append(char* buf, int size, int* len, const char* fmt, ...) {
-  if (*len >= size - 1) return;
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(buf + *len, static_cast<size_t>(size - *len), fmt, ap);
-  va_end(ap);
-  if (n < 0) return;
-  *len = n >= size - *len ? size - 1 : *len + n;
-}
 
 void FormatRow(const StatusRow& r, char* buf, int size, int* len) {
   char pid[16] = "-";
