@@ -498,7 +498,7 @@ void TellServiceManager(World* w) {
   if (w->phase >= Phase::kDraining) {
     w->told_stopping = true;
     text = "STOPPING=1";
-  } else if (!w->told_ready && w->phase == Phase::kRunning && w->dirty) {
+  } else if (!w->told_ready && w->phase == Phase::kRunning) {
     StatusTable t;
     BuildStatusTable(*w, &t);
     StatusQuery ready;

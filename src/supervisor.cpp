@@ -239,10 +239,15 @@ int Supervise(const Plan& plan) {
       HandleTimers(&w, clock.Get());
       HealthOnTimer(&g_health, clock.Get());
       Advance(&w, clock.Get());
-      TellServiceManager(&w);
       deadline = EarliestDeadline(w);
     }
-    if (w.dirty) WriteState(&w);
+    if (w.dirty) {
+      WriteState(&w);
+      // After the state file: whoever hears READY=1 finds it up to date.
+      TellServiceManager(&w);
+    } else if (w.phase >= Phase::kDraining) {
+      TellServiceManager(&w);
+    }
     if (w.phase == Phase::kDone) break;
 
     BuildPollSet(w, &ps);

@@ -103,5 +103,6 @@ void MarkReady(World* w, Proc* p);
 void OnWatchChange(World* w, const WatchTarget& t, Millis now);
 // A datagram on the notify socket from pid sender (0: unknown).
 void HandleNotify(World* w, pid_t sender, const char* data, int len);
-// Sends READY=1 / STOPPING=1 upward when they become true (once each).
+// Sends READY=1 / STOPPING=1 upward when they become true (once each);
+// called after a change was written to the state file.
 void TellServiceManager(World* w);

@@ -70,7 +70,7 @@ TEST(Notify, MainReadyNotifyAndUpwardMessages) {
   Channel web_go(run.dir, "web-go");
   int port = FreeTcpPort();
   auto options = run.MakeOptions(
-      {"--health-listen", "127.0.0.1:" + std::to_string(port), "--ready", "notify", "--sidecar",
+      {"-v", "--health-listen", "127.0.0.1:" + std::to_string(port), "--ready", "notify", "--sidecar",
        "web ready=file:" + run.dir.Path("web.ready") + " -- sh -c 'echo \"web ${NOTIFY_SOCKET:-none}\" > $EV; "
            "read x < $WEB_GO; touch " + run.dir.Path("web.ready") + "; read x < $HOLD'",
        "--", "sh", "-c",
@@ -101,7 +101,7 @@ TEST(Notify, MainReadyNotifyAndUpwardMessages) {
   EXPECT_FALSE(up.Next(Ms(300))) << "READY=1 before the main was ready";
 
   ASSERT_TRUE(run.go.Send("go"));
-  EXPECT_EQ("READY=1", up.Next().value_or("(nothing)"));
+  ASSERT_EQ("READY=1", up.Next().value_or("(nothing)")) << cinit.Describe();
   EXPECT_EQ(0, RunStatus(run.state_dir, {"--ready"}).code) << run.State();
   EXPECT_EQ(200, Get(port, "/readyz").code);
 

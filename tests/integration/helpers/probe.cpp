@@ -12,14 +12,17 @@
 //   fds                          print the open descriptor numbers, sorted.
 //   tty                          print "pid= pgrp= fg= sid=" (fg: tcgetpgrp(0)).
 //   notify TEXT                  send TEXT as one datagram to $NOTIFY_SOCKET
-//                                ("/path" or "@abstract"), as sd_notify does;
-//                                exit 0 if it was sent.
+//                                ("/path" or "@abstract"), then wait like
+//                                sd_notify_barrier(3) (BARRIER=1 with a pipe
+//                                end, until the receiver closes it), as
+//                                systemd-notify does; exit 0 if it was sent.
 //   orphans N FIFO               make N orphans that exit together once all
 //                                exist; write "reparented K" (K of them saw
 //                                the probe's parent as their new parent) to
 //                                FIFO, then wait for a signal.
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -161,8 +164,33 @@ int Notify(const char* text) {
   int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   ssize_t n = sendto(fd, text, strlen(text), 0, reinterpret_cast<sockaddr*>(&sa),
                      static_cast<socklen_t>(sizeof(sa_family_t) + len));
-  if (n < 0) perror("cinit_probe notify: sendto");
-  return n < 0 ? 1 : 0;
+  if (n < 0) {
+    perror("cinit_probe notify: sendto");
+    return 1;
+  }
+  // The barrier: the receiver has read TEXT once it has read this and
+  // closed the descriptor; until then this process (the sender the
+  // receiver checks) stays alive.
+  int ends[2];
+  if (pipe2(ends, O_CLOEXEC) != 0) return 1;
+  char control[CMSG_SPACE(sizeof(int))] = {};
+  iovec iov = {const_cast<char*>("BARRIER=1"), 9};
+  msghdr msg = {};
+  msg.msg_name = &sa;
+  msg.msg_namelen = static_cast<socklen_t>(sizeof(sa_family_t) + len);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &ends[1], sizeof(int));
+  if (sendmsg(fd, &msg, 0) < 0) return 1;
+  close(ends[1]);
+  pollfd p = {ends[0], POLLIN, 0};
+  return poll(&p, 1, 5000) == 1 ? 0 : 4;  // POLLHUP once the receiver closed its copy
 }
 
 }  // namespace
