@@ -96,6 +96,7 @@ inline void CheckDecl(const Decl& d, const Arena& a) {
     }
     case ReadyKind::kFile: FUZZ_REQUIRE(r.file_path != nullptr && InArena(a, r.file_path) && r.file_path[0] == '/'); break;
     case ReadyKind::kFd: FUZZ_REQUIRE(r.fd >= 3 && r.fd <= 1023); break;
+    case ReadyKind::kNotify: break;
   }
   FUZZ_REQUIRE(memchr(d.origin.text, '\0', sizeof d.origin.text) != nullptr);
 }

@@ -44,8 +44,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto o = std::make_unique<Options>();
   if (size > 1) o->rewrite[s.value] = static_cast<int8_t>(data[size - 1] % (kMaxSignal + 2)) - 1;
   for (int phase = 0; phase <= static_cast<int>(Phase::kDone); phase++)
-    for (int flags = 0; flags < 4; flags++) {
-      SignalDecision dec = DecideSignal(s.value, static_cast<Phase>(phase), flags & 1, flags & 2, *o);
+    for (int running = 0; running < 2; running++) {
+      SignalDecision dec = DecideSignal(s.value, static_cast<Phase>(phase), running, *o);
       if (dec.action == SignalAction::kForward || dec.action == SignalAction::kForwardAndShutdown)
         FUZZ_REQUIRE(dec.forward_as >= 1 && dec.forward_as <= kMaxSignal);
     }

@@ -19,7 +19,9 @@ TEST(NotifyParser, Ready) {
   EXPECT_TRUE(m.ready);
   EXPECT_TRUE(Parse("READY=1\n", &m));
   EXPECT_TRUE(m.ready);
-  EXPECT_TRUE(Parse("MAINPID=7\nREADY=1\nSTATUS=serving on :80\n", &m));
+  // m.status points into the datagram: keep it alive while checking.
+  const std::string datagram = "MAINPID=7\nREADY=1\nSTATUS=serving on :80\n";
+  EXPECT_TRUE(Parse(datagram, &m));
   EXPECT_TRUE(m.ready);
   EXPECT_TRUE(m.has_status);
   EXPECT_EQ("serving on :80", m.status);
