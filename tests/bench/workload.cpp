@@ -25,10 +25,15 @@
 //       Fork COUNT children that sleep; each one that gets SIGTERM adds one
 //       to the 32-bit counter at the start of COUNTER_FILE and exits.
 //       Write 'r' to READY_FIFO; sleep. On SIGTERM the main exits 0.
+//   workload notify
+//       Send sd_notify READY=1 to $NOTIFY_SOCKET (a path, or @abstract),
+//       then sleep until SIGTERM (staying alive, so that the receiver can
+//       check the sender's pid).
 //
 // Exit codes: 0 ok, 2 usage, 3 signal wait timed out, 4 system call failed.
 
 #include <cerrno>
+#include <cstddef>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
@@ -37,6 +42,8 @@
 #include <ctime>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -250,6 +257,29 @@ int mode_teardown(int argc, char** argv) {
     sleep_forever();
 }
 
+int mode_notify(int argc, char**) {
+    if (argc != 2) return 2;
+    exit_on_term();
+    const char* path = std::getenv("NOTIFY_SOCKET");
+    if (!path || !*path || std::strlen(path) >= sizeof(sockaddr_un{}.sun_path)) {
+        std::fprintf(stderr, "workload: notify: no usable NOTIFY_SOCKET\n");
+        _exit(4);
+    }
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    std::size_t n = std::strlen(path);
+    std::memcpy(sa.sun_path, path, n);
+    if (path[0] == '@') sa.sun_path[0] = 0;
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) die("socket");
+    static const char msg[] = "READY=1";
+    if (sendto(fd, msg, sizeof msg - 1, 0, reinterpret_cast<sockaddr*>(&sa),
+               socklen_t(offsetof(sockaddr_un, sun_path) + n)) < 0)
+        die("sendto NOTIFY_SOCKET");
+    close(fd);
+    sleep_forever();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -261,6 +291,7 @@ int main(int argc, char** argv) {
         else if (!std::strcmp(m, "orphans")) rc = mode_orphans(argc, argv);
         else if (!std::strcmp(m, "shutdown")) rc = mode_shutdown(argc, argv);
         else if (!std::strcmp(m, "teardown")) rc = mode_teardown(argc, argv);
+        else if (!std::strcmp(m, "notify")) rc = mode_notify(argc, argv);
         if (rc != 2) return rc;
     }
     std::fprintf(stderr,
@@ -268,6 +299,7 @@ int main(int argc, char** argv) {
                  "       workload echo parent|self COUNT OUT_FILE\n"
                  "       workload orphans COUNT SYNC_FIFO GO_FIFO\n"
                  "       workload shutdown MARK_FILE READY_FIFO\n"
-                 "       workload teardown COUNT COUNTER_FILE READY_FIFO\n");
+                 "       workload teardown COUNT COUNTER_FILE READY_FIFO\n"
+                 "       workload notify\n");
     return 2;
 }
