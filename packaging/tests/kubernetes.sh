@@ -7,7 +7,9 @@
 #      line and every CINIT_<NAME> variable is an option of `cinit --help`
 #      (or, without a binary, of the man page), every sidecar / init SPEC
 #      parses (NAME, known keys with well-formed values, "--", a command),
-#      and the probes run `/sbin/cinit status --ready|--live`;
+#      and the probes are httpGet of /livez, /readyz, /livez/NAME or
+#      /readyz/NAME on the port of cinit's --health-listen (not loopback),
+#      or exec of `/sbin/cinit status --ready|--live`;
 #   4. cinit's --grace stays below terminationGracePeriodSeconds.
 # Usage: kubernetes.sh [PATH/TO/cinit]   (or CINIT_BIN=...)
 # Needs python3 with PyYAML and yamllint (Debian: yamllint, which brings
@@ -101,7 +103,7 @@ SIGNAL = re.compile(r"^((SIG)?[A-Z][A-Z0-9+]*|[0-9]+)$", re.I)
 def ready_ok(v):
     return bool(re.match(r"^(tcp:(\[[0-9a-f:]+\]|[0-9.]+|localhost):[0-9]+"
                          r"|http://(\[[0-9a-f:]+\]|[0-9.]+|localhost)(:[0-9]+)?(/\S*)?"
-                         r"|exec:\S.*|file:/\S*|fd:[0-9]+)$", v))
+                         r"|exec:\S.*|file:/\S*|fd:[0-9]+|notify)$", v))
 SPEC_KEYS = {
     "restart": lambda v: v in ("always", "on-failure", "never"),
     "ok-codes": lambda v: re.match(r"^[0-9]+(,[0-9]+)*$", v) is not None,
@@ -117,6 +119,8 @@ SPEC_KEYS = {
     "cwd": lambda v: v.startswith("/"),
     "env": lambda v: re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", v) is not None,
     "log": lambda v: v in ("prefix", "inherit"),
+    "watch": lambda v: v.startswith("/"),
+    "on-change": lambda v: v == "restart" or SIGNAL.match(v) is not None,
 }
 NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
 
@@ -170,7 +174,8 @@ def parse_duration_s(v):
     return int(m.group(1)) * {"ms": 0.001, "s": 1, None: 1, "m": 60, "h": 3600}[m.group(2)]
 
 def check_cinit_argv(where, argv):
-    """Options of a cinit command line; returns (grace seconds or None, specs)."""
+    """Options of a cinit command line; returns (grace seconds or None, specs).
+    Sets health_listen[where] to the value of --health-listen."""
     grace, specs = None, []
     i = 1
     while i < len(argv):
@@ -196,11 +201,21 @@ def check_cinit_argv(where, argv):
                 err(where, f"bad duration '{value}' for {name}")
             if name in ("--sidecar", "--init"):
                 specs.append((name[2:], value))
+            if name == "--health-listen":
+                health_listen[where] = value
         elif eq or (value and not a.startswith("--") and any(
                 ("-" + c) not in takes_value or takes_value["-" + c] for c in value)):
             err(where, f"'{a}' is not a valid flag cluster")
         i += 1
     return grace, specs
+
+health_listen = {}
+# ADDR:PORT of --health-listen: (addr, port) or None.
+def parse_listen(v):
+    m = re.match(r"^(\[[0-9a-fA-F:.]+\]|[0-9.]+|localhost):([0-9]+)$", v or "")
+    if not m or not 0 < int(m.group(2)) < 65536:
+        return None
+    return m.group(1), int(m.group(2))
 
 BOOL = {"1", "0", "true", "false", "yes", "no", "on", "off"}
 NOT_ENV = {"help", "version", "license", "subreaper", "single-child", "sidecar", "init"}
@@ -233,6 +248,8 @@ def check_container(where, c, pod_spec):
         if m:
             specs.append(("sidecar" if m.group(1) == "SIDECAR" else "init", v, w))
             continue
+        if n == "CINIT_HEALTH_LISTEN":
+            health_listen.setdefault(where, v)
         if n == "CINIT_STATE_DIR":
             if not v.startswith("/"):
                 err(w, "must be an absolute path")
@@ -252,10 +269,36 @@ def check_container(where, c, pod_spec):
         name = check_spec(w, spec, kind)
         if name:
             names[name] = kind
-    # Probes: exec of cinit status.
+    # Probes: httpGet against --health-listen, or exec of cinit status.
+    listen = parse_listen(health_listen.get(where))
+    if health_listen.get(where) and not listen:
+        err(where, f"bad --health-listen value {health_listen.get(where)!r} (want ADDR:PORT)")
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
         p = c.get(probe)
         if not p:
+            continue
+        hg = p.get("httpGet")
+        if hg is not None:
+            w = f"{where} {probe}"
+            if not listen:
+                err(w, "httpGet probe but cinit has no --health-listen (or CINIT_HEALTH_LISTEN)")
+                continue
+            if listen[0] in ("127.0.0.1", "localhost", "[::1]"):
+                err(w, f"--health-listen {listen[0]} is loopback: the kubelet probes the pod IP")
+            if hg.get("port") != listen[1]:
+                err(w, f"httpGet port {hg.get('port')} is not cinit's --health-listen port {listen[1]}")
+            path = hg.get("path", "/")
+            m = re.match(r"^/(livez|readyz)(?:/([^/]+))?$", path)
+            if not m:
+                err(w, f"httpGet path {path} is not /livez, /readyz, /livez/NAME or /readyz/NAME")
+            elif m.group(2) and m.group(2) not in names and m.group(2) != "main":
+                err(w, f"no sidecar or init task named {m.group(2)}")
+            elif probe == "livenessProbe" and m.group(1) != "livez":
+                err(w, "the liveness probe should ask /livez")
+            elif probe != "livenessProbe" and m.group(1) != "readyz":
+                err(w, f"the {probe} should ask /readyz")
+            if hg.get("scheme", "HTTP") != "HTTP":
+                err(w, "cinit's health endpoint speaks plain HTTP")
             continue
         pc = (p.get("exec") or {}).get("command")
         if not pc or pc[0] != "/sbin/cinit" or len(pc) < 2 or pc[1] != "status":
