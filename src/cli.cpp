@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "peers.h"
 #include "signals.h"
 
 const char kUsage[] =
@@ -215,6 +216,11 @@ std::string_view EnvToOptionName(std::string_view var, char* buf, size_t size) {
   return std::string_view(buf, n);
 }
 
+// CINIT_<var> variables that are not an option's environment form.
+bool IsNonOptionVariable(std::string_view var) {
+  return var == "CONFIG" || var == "STATE_DIR" || var.starts_with("SIDECAR_") || var.starts_with("INIT_");
+}
+
 struct PendingDecl {
   uint32_t order;
   DeclKind kind;
@@ -341,6 +347,34 @@ bool IsCinitVariable(const char* env_entry) {
   return strncmp(env_entry, "CINIT_", 6) == 0 || strncmp(env_entry, "NOTIFY_SOCKET=", 14) == 0;
 }
 
+bool UnknownCinitVariable(const char* entry, char* closest, size_t size) {
+  const char* eq = strchr(entry, '=');
+  if (strncmp(entry, "CINIT_", 6) != 0 || !eq) return false;
+  std::string_view var(entry + 6, eq - entry - 6);
+  char buf[64];
+  std::string_view name = EnvToOptionName(var, buf, sizeof buf);
+  const OptionDef* def = FindLong(name);
+  if (IsNonOptionVariable(var) || (def && def->settable)) return false;
+  // A trailing number is compared as the <n> of CINIT_SIDECAR_<n>.
+  while (!name.empty() && name.back() >= '0' && name.back() <= '9') name.remove_suffix(1);
+  static constexpr const char* kOthers[] = {"config", "state-dir", "sidecar-<n>", "init-<n>"};
+  const char* best = kOthers[0];
+  int best_distance = 99;
+  auto consider = [&](const char* candidate) {
+    std::string_view key(candidate);
+    int d = EditDistance(name, key.substr(0, key.find('<')));
+    if (d < best_distance) best = candidate, best_distance = d;
+  };
+  for (const auto& o : kOptions)
+    if (o.settable) consider(o.long_name);
+  for (const char* other : kOthers) consider(other);
+  size_t n = static_cast<size_t>(snprintf(closest, size, "CINIT_%s", best));
+  for (size_t i = 6; i < n && i < size && closest[i] != '<'; i++)
+    if (closest[i] == '-') closest[i] = '_';
+    else if (closest[i] >= 'a' && closest[i] <= 'z') closest[i] = static_cast<char>(closest[i] - 'a' + 'A');
+  return true;
+}
+
 Status ParseInvocation(int argc, char** argv, char** envp, ConfigLoader load_config, Options* o,
                        DeclTable* decls, Arena* arena) {
   if (argc >= 2 && strcmp(argv[1], "status") == 0) {
@@ -374,18 +408,22 @@ Status ParseInvocation(int argc, char** argv, char** envp, ConfigLoader load_con
     if (!s.ok) return s;
   }
 
-  // Then the environment.
+  // Then the environment: the peers' variables (tini, dumb-init), then CINIT_*.
+  {
+    Status s = ApplyPeerVariables(envp, o);
+    if (!s.ok) return s;
+  }
   for (char** e = envp; e && *e; e++) {
     if (strncmp(*e, "CINIT_", 6) != 0) continue;
     std::string_view entry(*e + 6);
     size_t eq = entry.find('=');
     if (eq == std::string_view::npos) continue;
     std::string_view var = entry.substr(0, eq), value = entry.substr(eq + 1);
-    if (var == "CONFIG" || var == "STATE_DIR" || var.starts_with("SIDECAR_") || var.starts_with("INIT_")) continue;
+    if (IsNonOptionVariable(var)) continue;
     char name_buf[64];
     std::string_view name = EnvToOptionName(var, name_buf, sizeof name_buf);
     const OptionDef* def = FindLong(name);
-    if (!def || !def->settable) continue;  // unknown CINIT_* variables are ignored, never an error
+    if (!def || !def->settable) continue;  // unknown: ignored with a warning (UnknownCinitVariable)
     Status s = ApplyValue(o, *def, value);
     if (!s.ok) return Status::Fail("CINIT_%.*s: %s", (int)var.size(), var.data(), s.error.text);
   }

@@ -82,5 +82,10 @@ Status ParseInvocation(int argc, char** argv, char** envp, ConfigLoader load_con
 // service manager's; a ready=notify child gets cinit's socket instead).
 bool IsCinitVariable(const char* env_entry);
 
+// For a CINIT_* entry ("CINIT_GRAEC=5s") that configures nothing: true, and
+// the closest known variable ("CINIT_GRACE") in closest, for the one warning
+// cinit gives it (a typo must not pass silently, nor stop the container).
+bool UnknownCinitVariable(const char* env_entry, char* closest, size_t size);
+
 // The --help text.
 extern const char kUsage[];

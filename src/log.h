@@ -3,7 +3,9 @@
 // each other. errno is preserved across calls.
 #pragma once
 
-enum class LogLevel : int { kError = 0, kWarning = 0, kInfo = 1, kDebug = 2 };
+// Verbosity 0 (the default) shows warnings and errors; -1 (TINI_VERBOSITY=0)
+// errors only; 1 (-v) adds lifecycle events, 2 (-vv) signals and checks.
+enum class LogLevel : int { kError = -1, kWarning = 0, kInfo = 1, kDebug = 2 };
 
 // Messages above this verbosity are dropped (-v raises it).
 void SetLogVerbosity(int verbosity);

@@ -104,6 +104,11 @@ int main(int argc, char** argv, char** envp) {
     case Mode::kRun: break;
   }
   SetLogVerbosity(o.verbosity);
+  for (char** e = envp; *e; e++) {
+    char closest[40];
+    if (UnknownCinitVariable(*e, closest, sizeof closest))
+      LOG_WARN("unknown variable %.*s ignored; did you mean %s?", static_cast<int>(strcspn(*e, "=")), *e, closest);
+  }
 
   // Every user is resolved before anything starts: a typo is a usage error.
   if (o.user[0]) {

@@ -43,7 +43,8 @@ bool ValidName(std::string_view n) {
   return true;
 }
 
-// Levenshtein distance, used only to suggest the option the user meant.
+}  // namespace
+
 int EditDistance(std::string_view a, std::string_view b) {
   if (a.size() > 32 || b.size() > 32) return 99;
   int row[33];
@@ -62,6 +63,8 @@ int EditDistance(std::string_view a, std::string_view b) {
   }
   return row[b.size()];
 }
+
+namespace {
 
 enum Opt { kRestart, kOkCodes, kReady, kReadyTimeout, kCritical, kStopSignal, kStopTimeout,
            kBackoff, kBackoffMax, kMaxRestarts, kUser, kCwd, kEnv, kLog, kWatch, kOnChange, kOptCount };

@@ -76,6 +76,10 @@ struct Decl {
   Origin origin;
 };
 
+// Levenshtein distance, used only to suggest the name the user meant (SPEC
+// options, CINIT_* variables). Words over 32 characters count as far apart.
+int EditDistance(std::string_view a, std::string_view b);
+
 inline bool IsOkCode(const Decl& d, int code) {
   return code >= 0 && code < 256 && (d.ok_codes[code / 64] >> (code % 64)) & 1;
 }

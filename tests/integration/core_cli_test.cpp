@@ -71,6 +71,65 @@ TEST(CoreCli, CinitVariablesAreKeptFromTheChild) {
   EXPECT_TRUE(app) << "the rest of the environment must pass through\n" << r.out;
 }
 
+// Lines of cinit's stderr that contain needle.
+int CountLines(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (const auto& line : Lines(text)) n += line.find(needle) != std::string::npos;
+  return n;
+}
+
+// A typo in a CINIT_* variable must not pass silently: one warning, naming
+// the closest known variable, however long cinit runs (here: a sidecar that
+// restarts, so any per-start check would repeat it).
+TEST(CorePeers, UnknownCinitVariableWarnsOnce) {
+  CINIT_REQUIRE_ROOT();
+  Options options;
+  options.env = {"CINIT_GRAEC=5s", "TINI_KILL_PROCESS_GROUP=1", "DUMB_INIT_SETSID=1"};
+  options.args = {"--sidecar", "flap backoff=10ms -- true", "--", "sh", "-c", "sleep 0.3; env; exit 4"};
+  auto r = RunCinit(options);
+  ASSERT_EQ(r.exit.status(), 4) << r.Describe();
+  EXPECT_EQ(CountLines(r.err, "CINIT_GRAEC"), 1) << r.err;
+  EXPECT_NE(r.err.find("cinit: unknown variable CINIT_GRAEC ignored; did you mean CINIT_GRACE?\n"), std::string::npos)
+      << r.err;
+  // CINIT_* never reaches the child; the peers' variables pass as they are.
+  EXPECT_EQ(CountLines(r.out, "CINIT_GRAEC"), 0) << r.out;
+  EXPECT_EQ(CountLines(r.out, "TINI_KILL_PROCESS_GROUP=1"), 1) << r.out;
+  EXPECT_EQ(CountLines(r.out, "DUMB_INIT_SETSID=1"), 1) << r.out;
+}
+
+// TINI_VERBOSITY=0 is tini's "fatal errors only": the warning goes, the
+// error stays. TINI_VERBOSITY=2 (tini's info level) and DUMB_INIT_DEBUG=1
+// are -v: lifecycle lines appear.
+TEST(CorePeers, TiniVerbosityAndDumbInitDebug) {
+  CINIT_REQUIRE_ROOT();
+  Options quiet;
+  quiet.env = {"TINI_VERBOSITY=0", "CINIT_GRAEC=5s"};
+  quiet.args = {"--", "/no/such/command"};
+  auto q = RunCinit(quiet);
+  EXPECT_EQ(q.exit.status(), 127) << q.Describe();
+  EXPECT_EQ(CountLines(q.err, "CINIT_GRAEC"), 0) << q.err;
+  EXPECT_EQ(CountLines(q.err, "cinit: exec /no/such/command"), 1) << q.err;
+
+  const std::string lifecycle = "cinit: main exited with status 3";
+  for (const char* var : {"TINI_VERBOSITY=2", "DUMB_INIT_DEBUG=1"}) {
+    Options loud;
+    loud.env = {var};
+    loud.args = {"--", "sh", "-c", "exit 3"};
+    auto v = RunCinit(loud);
+    EXPECT_EQ(v.exit.status(), 3) << v.Describe();
+    EXPECT_EQ(CountLines(v.err, lifecycle), 1) << var << ": " << v.err;
+  }
+  // Without them (or with values the peers do not count) nothing is said.
+  for (const char* var : {"TINI_VERBOSITY=1", "DUMB_INIT_DEBUG=yes", "UNRELATED=1"}) {
+    Options plain;
+    plain.env = {var};
+    plain.args = {"--", "sh", "-c", "exit 3"};
+    auto p = RunCinit(plain);
+    EXPECT_EQ(p.exit.status(), 3) << p.Describe();
+    EXPECT_EQ(p.err, "") << var;
+  }
+}
+
 TEST(CoreCli, TiniFlagsAreAccepted) {
   CINIT_REQUIRE_ROOT();
   auto r = RunCinit({"-s", "-g", "-v", "-w", "--", "sh", "-c", "exit 5"});

@@ -12,12 +12,13 @@ namespace {
 
 constexpr int kOrphans = 1000;
 
-void CheckOrphansReaped(Mode mode) {
+void CheckOrphansReaped(Mode mode, std::vector<std::string> env = {}, int orphans = kOrphans) {
   TempDir dir;
   Channel ch(dir);
   Options options;
   options.mode = mode;
-  options.args = {"--", ProbePath(), "orphans", std::to_string(kOrphans), ch.path()};
+  options.env = std::move(env);
+  options.args = {"--", ProbePath(), "orphans", std::to_string(orphans), ch.path()};
   Cinit cinit(options);
   ASSERT_TRUE(cinit.started()) << cinit.error();
   ch.Watch(cinit);
@@ -25,7 +26,7 @@ void CheckOrphansReaped(Mode mode) {
   // The probe's orphans all exit at once after checking who adopted them.
   auto line = ch.ReadLine(Ms(30000));
   ASSERT_TRUE(line) << "the probe did not report\n" << cinit.Describe();
-  EXPECT_EQ(*line, "reparented " + std::to_string(kOrphans))
+  EXPECT_EQ(*line, "reparented " + std::to_string(orphans))
       << "orphans must be re-parented to cinit";
 
   // The kernel sends no event for "reaped"; poll cinit's children until
@@ -57,6 +58,14 @@ TEST(CoreReap, ThousandOrphansReapedAsSubreaper) {
 
 // A daemon that double-forks and exits while the main keeps running leaves
 // no zombie either, and cinit does not mistake its exit for the main's.
+// tini's TINI_SUBREAPER (docker --init, no flags): cinit is a subreaper
+// outside a namespace with or without it, as tini is with it.
+TEST(CorePeers, TiniSubreaperReapsOrphansWhenNotPid1) {
+  CINIT_REQUIRE_ROOT();
+  CINIT_REQUIRE_SUBREAPER();
+  CheckOrphansReaped(Mode::kSubreaper, {"TINI_SUBREAPER="}, 20);
+}
+
 TEST(CoreReap, DoubleForkedDaemonIsReapedWhileMainRuns) {
   CINIT_REQUIRE_ROOT();
   TempDir dir;

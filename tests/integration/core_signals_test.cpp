@@ -144,11 +144,14 @@ TEST(CoreSignals, RewriteToZeroDrops) {
 }
 
 // The main (a recorder) has a grandchild recorder "gc" in its process group;
-// USR1 sent to cinit must reach gc exactly when -g is given.
-void CheckGroupForwarding(bool pgroup) {
+// USR1 sent to cinit must reach gc exactly when -g is given (or env asks for
+// the group: expect_group).
+void CheckGroupForwarding(bool pgroup, std::vector<std::string> env = {}, bool expect_group = false) {
+  expect_group |= pgroup;
   TempDir dir;
   Channel ch(dir);
   Options options;
+  options.env = std::move(env);
   if (pgroup) options.args.push_back("-g");
   for (std::string word : {std::string("--"), std::string("sh"), std::string("-c"),
                            std::string("\"$0\" sigrecord \"$1\" gc 15 & exec \"$0\" sigrecord \"$1\" main 15"),
@@ -176,8 +179,8 @@ void CheckGroupForwarding(bool pgroup) {
   ASSERT_EQ(kill(gc, SIGUSR2), 0);
   ASSERT_TRUE(ch.WaitForLine("gc 12", kDefaultTimeout, &skipped)) << cinit.Describe();
   bool gc_got_usr1 = std::find(skipped.begin(), skipped.end(), "gc 10") != skipped.end();
-  EXPECT_EQ(gc_got_usr1, pgroup) << (pgroup ? "-g: the grandchild did not get USR1"
-                                            : "without -g the grandchild got USR1");
+  EXPECT_EQ(gc_got_usr1, expect_group) << (expect_group ? "-g: the grandchild did not get USR1"
+                                                        : "without -g the grandchild got USR1");
   ASSERT_TRUE(cinit.Signal(SIGTERM));
   EXPECT_EQ(cinit.Wait().status(), 0) << cinit.Describe();
 }
@@ -190,6 +193,27 @@ TEST(CoreSignals, PgroupFlagReachesTheGrandchild) {
 TEST(CoreSignals, WithoutPgroupOnlyTheChild) {
   CINIT_REQUIRE_ROOT();
   CheckGroupForwarding(false);
+}
+
+// The peers' switches for docker/podman --init, which pass no flags.
+TEST(CorePeers, TiniKillProcessGroupReachesTheGrandchild) {
+  CINIT_REQUIRE_ROOT();
+  CheckGroupForwarding(false, {"TINI_KILL_PROCESS_GROUP=0"}, true);  // tini: presence, not value
+}
+
+TEST(CorePeers, DumbInitSetsidOneReachesTheGrandchild) {
+  CINIT_REQUIRE_ROOT();
+  CheckGroupForwarding(false, {"DUMB_INIT_SETSID=1"}, true);
+}
+
+TEST(CorePeers, DumbInitSetsidZeroOnlyTheChild) {
+  CINIT_REQUIRE_ROOT();
+  CheckGroupForwarding(false, {"DUMB_INIT_SETSID=0"}, false);
+}
+
+TEST(CorePeers, CinitPgroupBeatsThePeers) {
+  CINIT_REQUIRE_ROOT();
+  CheckGroupForwarding(false, {"TINI_KILL_PROCESS_GROUP=1", "CINIT_PGROUP=0"}, false);
 }
 
 // A TERM that arrives while the main is being started must reach it once it

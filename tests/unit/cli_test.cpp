@@ -495,4 +495,46 @@ TEST(CliConfig, LoaderErrorIsAUsageError) {
   g_loader = {};
 }
 
+// --- Unknown CINIT_* variables and the peers' variables ---------------------------
+
+std::string Unknown(const char* entry) {
+  char closest[40] = "(unchanged)";
+  return UnknownCinitVariable(entry, closest, sizeof closest) ? closest : "";
+}
+
+TEST(CliEnv, UnknownVariableNamesTheClosestKnownOne) {
+  EXPECT_EQ(Unknown("CINIT_GRAEC=5s"), "CINIT_GRACE");
+  EXPECT_EQ(Unknown("CINIT_PGRUOP=1"), "CINIT_PGROUP");
+  EXPECT_EQ(Unknown("CINIT_LOGPREFIX=1"), "CINIT_LOG_PREFIX");
+  EXPECT_EQ(Unknown("CINIT_STATEDIR=/run"), "CINIT_STATE_DIR");
+  EXPECT_EQ(Unknown("CINIT_CONFG=/c"), "CINIT_CONFIG");
+  EXPECT_EQ(Unknown("CINIT_SIDCAR_1=a -- b"), "CINIT_SIDECAR_<n>");
+  EXPECT_EQ(Unknown("CINIT_SIDECAR=a -- b"), "CINIT_SIDECAR_<n>");
+  EXPECT_EQ(Unknown("CINIT_HELP=1"), "CINIT_USER");  // not an environment form
+  EXPECT_NE(Unknown("CINIT_=1"), "");
+  EXPECT_NE(Unknown("CINIT_A_VERY_LONG_NAME_THAT_IS_LIKE_NOTHING_CINIT_KNOWS_AT_ALL=1"), "");
+}
+
+TEST(CliEnv, KnownAndOtherVariablesAreNotUnknown) {
+  for (const char* v : {"CINIT_GRACE=5s", "CINIT_PGROUP=1", "CINIT_LOG_PREFIX=1", "CINIT_STATE_DIR=/run",
+                        "CINIT_CONFIG=/c", "CINIT_SIDECAR_1=a -- b", "CINIT_INIT_3=a -- b", "CINIT_VERBOSE=2",
+                        "CINIT_READY=notify", "CINIT_HEALTH_LISTEN=:80", "CINIT_WATCH=/a:HUP", "PATH=/bin",
+                        "TINI_SUBREAPER=1", "CINIT_GRAEC", "cinit_graec=1", ""})
+    EXPECT_EQ(Unknown(v), "") << v;
+}
+
+TEST(CliPeers, AfterTheConfigFileBeforeCinitVariablesAndFlags) {
+  // The file sets -g; DUMB_INIT_SETSID=0 undoes it; CINIT_PGROUP beats both.
+  EXPECT_FALSE(Cli({"x"}, {"DUMB_INIT_SETSID=0"}, FakeLoader).o().pgroup);
+  EXPECT_TRUE(Cli({"x"}, {"DUMB_INIT_SETSID=0", "CINIT_PGROUP=1"}, FakeLoader).o().pgroup);
+  EXPECT_FALSE(Cli({"x"}, {"TINI_KILL_PROCESS_GROUP=1", "CINIT_PGROUP=0"}).o().pgroup);
+  EXPECT_TRUE(Cli({"x"}, {"TINI_KILL_PROCESS_GROUP=1"}).o().pgroup);
+  EXPECT_TRUE(Cli({"-g", "x"}, {"DUMB_INIT_SETSID=0"}).o().pgroup);
+  EXPECT_EQ(Cli({"x"}, {"TINI_VERBOSITY=0"}).o().verbosity, -1);
+  EXPECT_EQ(Cli({"x"}, {"TINI_VERBOSITY=0", "CINIT_VERBOSE=2"}).o().verbosity, 2);
+  EXPECT_EQ(Cli({"-v", "x"}, {"TINI_VERBOSITY=0"}).o().verbosity, 1);
+  EXPECT_EQ(Cli({"x"}, {"DUMB_INIT_DEBUG=1"}).o().verbosity, 1);
+  ExpectError(Cli({"x"}, {"TINI_VERBOSITY=loud"}), {"TINI_VERBOSITY", "loud"});
+}
+
 }  // namespace
