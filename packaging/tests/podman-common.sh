@@ -4,7 +4,8 @@
 # ensure_base_image (a Debian bookworm minbase made with debootstrap and
 # imported into local storage, since no registry can be reached), and
 # build_example_image (podman build of Dockerfile.example from a clean copy
-# of the source tree).
+# of the source tree), build_runtime_image (busybox + a given cinit, FROM
+# scratch, by podman import).
 #
 # Environment knobs:
 #   CINIT_TEST_CACHE       where the debootstrap tarball is kept (/var/cache/cinit-test)
@@ -109,6 +110,29 @@ build_example_image() {
   fi
   note "built $IMAGE in $(( $(now_ms) - t0 )) ms"
 }
+
+# A FROM scratch image of a static busybox (sh, sleep, cat as links) and the
+# given static cinit as /sbin/cinit, made with podman import (no build, under
+# a second): RUNTIME_IMAGE, shared by podman-init.sh and containerd.sh.
+RUNTIME_IMAGE=localhost/cinit-runtimes:test
+build_runtime_image() { # static-cinit
+  local busybox root=$WORK/runtime-rootfs a
+  busybox=$(command -v busybox || true)
+  [ -n "$busybox" ] && ! readelf -lW "$busybox" 2>/dev/null | grep -q INTERP ||
+    skip "no static busybox (apt-get install busybox-static)"
+  readelf -lW "$1" 2>/dev/null | grep -q INTERP && skip "$1 is not static (pass the musl build)"
+  mkdir -p "$root"/bin "$root"/sbin "$root"/proc "$root"/dev "$root"/sys "$root"/tmp "$root"/etc "$root"/run
+  cp "$busybox" "$root/bin/busybox"
+  for a in sh sleep cat tr echo true; do ln -s busybox "$root/bin/$a"; done
+  cp "$1" "$root/sbin/cinit"
+  tar --numeric-owner -C "$root" -cf - . | podman import - "$RUNTIME_IMAGE" >"$WORK/import.log" 2>&1 ||
+    { cat "$WORK/import.log" >&2; echo "FAIL: podman import of the runtime image" >&2; exit 1; }
+}
+
+# The main and a background worker of the runtime tests: each traps TERM,
+# says so and exits 0; both say when they are ready. Run as sh -c "$TWO_PROCS".
+TWO_PROCS='sh -c "trap \"echo worker-term; exit 0\" TERM; echo worker-ready; while :; do sleep 0.1; done" &
+trap "echo main-term; exit 0" TERM; echo main-ready; while :; do sleep 0.1; done'
 
 # Waits up to $2 seconds (default 10) for container $1's log to contain $3.
 wait_log() {
