@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # cinit's upward sd_notify under `podman run --sdnotify=container`, for real:
-# a FROM scratch image holding only a static cinit (its ENTRYPOINT) and a
-# static busybox. podman is given a NOTIFY_SOCKET that this test owns, as
+# a FROM scratch image holding only a static cinit (the entrypoint) and a
+# static busybox (podman-common.sh's build_runtime_image). podman is given a NOTIFY_SOCKET that this test owns, as
 # systemd (or a Quadlet unit with Notify=true) would give it; with
 # --sdnotify=container, conmon hands the container a socket and forwards what
 # cinit sends there.
@@ -22,20 +22,8 @@ cinit=${1:-}
 
 [ -n "$cinit" ] && [ -x "$cinit" ] || skip "no static cinit given (pass the musl build's path)"
 command -v python3 >/dev/null || skip "python3 is needed for the test's notify socket"
-busybox=$(command -v busybox || true)
-[ -n "$busybox" ] && ! readelf -lW "$busybox" 2>/dev/null | grep -q INTERP ||
-  skip "no static busybox (apt-get install busybox-static)"
-readelf -lW "$cinit" 2>/dev/null | grep -q INTERP && skip "$cinit is not static"
-
-NIMAGE=localhost/cinit-notify:test
-ctx=$WORK/ctx
-mkdir -p "$ctx"
-cp "$cinit" "$ctx/cinit"
-cp "$busybox" "$ctx/busybox"
-printf 'FROM scratch\nCOPY cinit /sbin/cinit\nCOPY busybox /bin/busybox\nENTRYPOINT ["/sbin/cinit"]\n' >"$ctx/Containerfile"
-note "podman build FROM scratch: cinit + busybox"
-podman build "${RUN_OPTS[@]}" -q -t "$NIMAGE" "$ctx" >"$WORK/build.log" 2>&1 ||
-  { cat "$WORK/build.log" >&2; echo "FAIL: podman build" >&2; exit 1; }
+note "FROM scratch image: busybox + $cinit"
+build_runtime_image "$cinit"
 
 # The service manager's end: one line per datagram, in $WORK/notify.log.
 sock=$WORK/notify.sock
@@ -59,7 +47,8 @@ name=cinit-notify-test
 CONTAINERS+=("$name")
 podman rm -f -t 0 "$name" >/dev/null 2>&1 || true
 note "podman run -d --sdnotify=container, NOTIFY_SOCKET=$sock"
-NOTIFY_SOCKET=$sock podman run -d --name "$name" "${RUN_OPTS[@]}" --sdnotify=container "$NIMAGE" \
+NOTIFY_SOCKET=$sock podman run -d --name "$name" "${RUN_OPTS[@]}" --sdnotify=container \
+  --entrypoint '["/sbin/cinit"]' "$RUNTIME_IMAGE" \
   --sidecar 'gate ready=file:/gate -- /bin/busybox sleep 1000' -- /bin/busybox sleep 1000 \
   >/dev/null 2>"$WORK/run.err" || { cat "$WORK/run.err" >&2; echo "FAIL: podman run" >&2; exit 1; }
 
@@ -89,5 +78,4 @@ podman exec "$name" /sbin/cinit status --ready >/dev/null 2>&1 ||
 [ "$(grep -c '^READY=1' "$log")" = 1 ] || fail "READY=1 more than once: $(cat "$log")"
 note "datagrams podman forwarded: $(tr '\n' '|' <"$log")"
 stop_container "$name" || fail "podman stop"
-podman rmi -f "$NIMAGE" >/dev/null 2>&1 || true
 finish
