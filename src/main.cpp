@@ -107,7 +107,7 @@ int main(int argc, char** argv, char** envp) {
   for (char** e = envp; *e; e++) {
     char closest[40];
     if (UnknownCinitVariable(*e, closest, sizeof closest))
-      LOG_WARN("unknown variable %.*s ignored; did you mean %s?", static_cast<int>(strcspn(*e, "=")), *e, closest);
+      LOG_WARN("unknown variable %.*s ignored; did you mean %s?", static_cast<int>(strchr(*e, '=') - *e), *e, closest);
   }
 
   // Every user is resolved before anything starts: a typo is a usage error.
