@@ -26,6 +26,7 @@ const char kUsage[] =
     "  -w, --warn-reaped       log reaped strangers [CINIT_WARN_REAPED=1]\n"
     "  -h, --help  -V, --version  -l, --license\n"
     "  -s, --subreaper  -c, --single-child  (tini/dumb-init: no effect)\n"
+    "  TINI_*, DUMB_INIT_* variables: as in tini/dumb-init, below CINIT_*\n"
     "SPEC: NAME [restart= ok-codes= ready= ready-timeout= critical stop-signal=\n"
     "  stop-timeout= backoff= backoff-max= max-restarts= user= cwd= env= log=\n"
     "  watch= on-change=] -- ARGV\n"
