@@ -3,7 +3,8 @@
 # hardening item of README "Hardening", read from its ELF headers:
 #   static PIE      ELF type DYN (position independent), no PT_INTERP, no NEEDED
 #   full RELRO      a PT_GNU_RELRO segment, and BIND_NOW (FLAGS) or NOW (FLAGS_1)
-#   separate code   an R+X PT_LOAD, a read-only PT_LOAD, none both writable and executable
+#   separate code   an R+X PT_LOAD, a read-only PT_LOAD, none both writable and executable,
+#                   and no page of the file mapped by the code and by another PT_LOAD
 #   NX stack        PT_GNU_STACK present and not executable
 #   stack canaries  __stack_chk_fail in the symbol table (the one symbol kept)
 # For a binary this machine runs natively it also checks that RELRO is
@@ -26,6 +27,21 @@ for bin in "$@"; do
   grep -qx 'RE' <<<"$loads" || bad+=("no R+X PT_LOAD of its own (code not separate)")
   grep -qx 'R' <<<"$loads" || bad+=("no read-only PT_LOAD (read-only data mapped with the code)")
   grep -Eq 'W.*E|RWE' <<<"$loads" && bad+=("a PT_LOAD is writable and executable")
+  # No page (of the segments' alignment, the largest page the binary is
+  # made for) of the file is mapped both by the code and by another segment.
+  segs=(); while read -r off fsz al fl; do segs+=("$((off)) $((fsz)) $((al)) $fl"); done \
+    < <(awk '$1=="LOAD" {f=""; for (i=7;i<NF;i++) f=f $i; print $2, $5, $NF, f}' <<<"$l")
+  shared=""
+  for c in "${segs[@]}"; do
+    read -r coff csz cal cfl <<<"$c"
+    [[ "$cfl" == *E* ]] || continue
+    for o in "${segs[@]}"; do
+      read -r ooff osz _ ofl <<<"$o"
+      [ "$o" = "$c" ] || [ "$osz" = 0 ] && continue
+      (( (ooff + osz - 1) / cal >= coff / cal && ooff / cal <= (coff + csz - 1) / cal )) && shared=1
+    done
+  done
+  [ -z "$shared" ] || bad+=("a page of the file is mapped both as code and as data (not separate code)")
   stack=$(awk '$1=="GNU_STACK" {f=""; for (i=7;i<NF;i++) f=f $i; print f}' <<<"$l")
   [ -n "$stack" ] || bad+=("no PT_GNU_STACK (the stack would be executable)")
   [[ "$stack" == *E* ]] && bad+=("PT_GNU_STACK is executable")
