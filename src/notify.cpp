@@ -28,8 +28,10 @@ bool ParseNotify(const char* data, int len, NotifyMessage* result) {
     size_t eq = line.find('=');
     if (eq == std::string_view::npos || eq == 0) return false;
     std::string_view key(line.data(), eq), value(line.data() + eq + 1, line.size() - eq - 1);
-    if (key == "READY") out->ready = value == "1";
-    else if (key == "STOPPING") out->stopping = value == "1";
+    // READY=1 anywhere in the datagram counts, as systemd reads it: a later
+    // READY= line does not take it back.
+    if (key == "READY" && value == "1") out->ready = true;
+    else if (key == "STOPPING" && value == "1") out->stopping = true;
     else if (key == "STATUS") out->has_status = true, out->status = value;
   }
   *result = m;

@@ -26,6 +26,9 @@ TEST(NotifyParser, Ready) {
   EXPECT_TRUE(m.has_status);
   EXPECT_EQ("serving on :80", m.status);
   EXPECT_FALSE(m.stopping);
+  // As systemd reads it: a later READY= line does not take READY=1 back.
+  EXPECT_TRUE(Parse("READY=1\nREADY=", &m));
+  EXPECT_TRUE(m.ready);
 }
 
 TEST(NotifyParser, NotReady) {
