@@ -1,23 +1,45 @@
 # packaging/ld-code-last.awk: rewrites GNU ld's default linker script (from
-# `ld --verbose`) so that the code comes last, after the data (README
+# `ld --verbose`) for a smaller file with the same hardening (README
 # "Decisions", file layout). Input: the script of -pie -z relro -z now
-# -z separate-code. The block from the page alignment before .init to the
-# page alignment after .fini (with the rodata-segment adjustment that
-# follows it) moves behind DATA_SEGMENT_END, page aligned. Exits 1 when the
-# script does not have that shape, so a new binutils cannot silently link
-# something else.
-BEGIN { state = 0; n = 0 }
+# -z separate-code, whose order is headers, code, read-only data, RELRO
+# data, data, .bss: with separate code, three page boundaries padded in the
+# file. Output order:
+#   headers and read-only data                     R
+#   data and .bss, from the next page on           RW   (no file padding)
+#   RELRO data, ending on a page boundary          RW   (the one padding)
+#   code, from that page boundary on               R E  (last: no padding)
+# The RELRO block is ld's own (DATA_SEGMENT_ALIGN ... DATA_SEGMENT_RELRO_END,
+# which ends it on a page), moved behind .bss; it gets its own segment, so
+# no page of it holds writable data. Exits 1 when the script does not have
+# the expected shape, so a new binutils cannot silently link something else.
+BEGIN { state = 0; n = 0; r = 0 }
 state == 0 && /^  \. = ALIGN\(CONSTANT \(MAXPAGESIZE\)\);$/ { state = 1; next }
 state == 1 && /^  \. = ALIGN\(CONSTANT \(MAXPAGESIZE\)\);$/ { state = 2; next }
 state == 1 { code[n++] = $0; next }
 state == 2 && /SEGMENT_START\("rodata-segment"/ { state = 3; next }
 state == 2 { next }
-state == 3 && /DATA_SEGMENT_END/ {
+state == 3 && /DATA_SEGMENT_ALIGN/ {
+  # The data (after the RELRO block) starts on the next page, at the same
+  # offset within the page: a new segment without padding in the file.
+  print "  . = ALIGN(CONSTANT (MAXPAGESIZE)) + (. & (CONSTANT (MAXPAGESIZE) - 1));"
+  relro[r++] = $0; state = 4; next
+}
+state == 4 { relro[r++] = $0; if ($0 ~ /DATA_SEGMENT_RELRO_END/) state = 5; next }
+# ld gives an input section to the first rule that matches it: .data's
+# `.data.*` now comes before the RELRO block's .data.rel.ro and would take
+# the .data.rel.ro* sections out of RELRO. Every .data.* but those.
+state == 5 && $0 ~ /^    \*\(\.data \.data\.\* \.gnu\.linkonce\.d\.\*\)$/ {
+  print "    *(.data .data. .data.[!r]* .data.r .data.r[!e]* .data.re .data.re[!l]* .data.rel .data.rel[!.]* .data.rel. .data.rel.[!r]* .data.rel.r .data.rel.r[!o]* .gnu.linkonce.d.*)"
+  datarule = 1
+  next
+}
+state == 5 && /DATA_SEGMENT_END/ {
+  for (i = 0; i < r; i++) print relro[i]
   print
   print "  . = ALIGN(CONSTANT (MAXPAGESIZE));"
   for (i = 0; i < n; i++) print code[i]
-  state = 4
+  state = 6
   next
 }
 { print }
-END { if (state != 4 || n == 0) { print "ld-code-last.awk: unexpected linker script (state " state ")" > "/dev/stderr"; exit 1 } }
+END { if (state != 6 || n == 0 || r < 2 || !datarule) { print "ld-code-last.awk: unexpected linker script (state " state ")" > "/dev/stderr"; exit 1 } }
