@@ -48,11 +48,16 @@ for bin in "$@"; do
   grep -q ' __stack_chk_fail$' <<<"$s" || bad+=("no __stack_chk_fail symbol (built without -fstack-protector-strong?)")
   # RELRO at run time, where the binary runs natively.
   if [ ${#bad[@]} = 0 ] && [ "$(readelf -hW "$bin" | awk '/Machine:/ {print $2}')" = "$(readelf -hW /bin/sh | awk '/Machine:/ {print $2}')" ]; then
-    off=$(awk '$1=="GNU_RELRO" {print $2}' <<<"$l")
-    page=$(( off & ~($(getconf PAGESIZE) - 1) ))
+    # The mapping that starts at the page of RELRO's address: the load base
+    # (the start of the mapping of file offset 0) plus that page.
+    vaddr=$(awk '$1=="GNU_RELRO" {print $3}' <<<"$l")
+    page=$(( vaddr & ~($(getconf PAGESIZE) - 1) ))
     maps=$("$(realpath "$bin")" -- sh -c 'cat /proc/$PPID/maps' 2>/dev/null)
-    row=$(grep -F "$(realpath "$bin")" <<<"$maps" | awk -v o="$(printf '%08x' $page)" '$3==o {print $2}')
-    [ "$row" = "r--p" ] || bad+=("RELRO not applied at run time: the mapping at file offset $(printf '0x%x' $page) is '${row:-missing}', not r--p")
+    mine=$(grep -F "$(realpath "$bin")" <<<"$maps")
+    base=$(awk '$3=="00000000" {split($1, a, "-"); print a[1]; exit}' <<<"$mine")
+    want=$(printf '%x' $(( 0x${base:-0} + page )))
+    row=$(awk -v w="$want" '{split($1, a, "-"); sub(/^0+/, "", a[1]); if (a[1] == w) print $2}' <<<"$mine")
+    [ "$row" = "r--p" ] || bad+=("RELRO not applied at run time: the mapping at $(printf '0x%x' $page) past the load base is '${row:-missing}', not r--p")
   fi
   if [ ${#bad[@]} = 0 ]; then
     echo "ok: $bin: static PIE, full RELRO, separate code, NX stack, stack protector"
