@@ -145,6 +145,7 @@ void KillEverything(World* w) {
     if (Alive(*p)) SignalGroup(p->pid, SIGKILL);
     if (p->state == ProcState::kBackoff) p->state = ProcState::kExited;
     ProbeStop(&p->probe);
+    ProbeStop(&p->live);
   }
   SignalStrays(w, SIGKILL);
   w->dirty = true;
@@ -219,6 +220,8 @@ void MarkReady(World* w, Proc* p) {
   if (p->state == ProcState::kStarting) p->state = ProcState::kRunning;
   w->dirty = true;
   LOG_INFO("sidecar %s is ready", p->decl->name);
+  // The liveness check starts now (the time is read only if there is one).
+  if (p->decl->live.kind != ReadyKind::kNone) LiveArm(p, Now());
 }
 
 void StartMain(World* w, Millis now) {
@@ -256,6 +259,7 @@ void StartMain(World* w, Millis now) {
 void StopProc(World* w, Proc* p, Millis now) {
   int sig = p->decl ? p->decl->stop_signal : SIGTERM;
   ProbeStop(&p->probe);
+  ProbeStop(&p->live);
   LOG_INFO("stopping %s", NameOf(w, p));
   SignalGroup(p->pid, sig);
   p->state = ProcState::kStopping;
@@ -368,8 +372,9 @@ void HandleSignal(World* w, int sig, Clock* clock) {
 void HandleExit(World* w, pid_t pid, int wait_status, Clock* clock) {
   for (int i = 0; i < w->count; i++) {
     Proc* p = &w->procs[i];
-    if (p->probe.exec_pid != pid && p->pid != pid) continue;
+    if (p->probe.exec_pid != pid && p->pid != pid && p->live.exec_pid != pid) continue;
     Millis now = clock->Get();
+    if (p->live.exec_pid == pid) return LiveOnExit(w, p, wait_status, now);
     if (p->probe.exec_pid == pid) {
       p->probe.exec_pid = -1;
       if (p->decl && ProbeOnExit(&p->probe, p->decl->ready, *w->plan->inherited, wait_status, now) == ProbeResult::kReady)
@@ -383,6 +388,7 @@ void HandleExit(World* w, pid_t pid, int wait_status, Clock* clock) {
     p->wake_at = 0;
     w->dirty = true;
     ProbeStop(&p->probe);
+    ProbeStop(&p->live);
     if (i == w->main) {
       LOG_INFO("main exited with status %d", p->last_status);
       p->state = ProcState::kExited;
@@ -392,6 +398,9 @@ void HandleExit(World* w, pid_t pid, int wait_status, Clock* clock) {
       p->after_stop = AfterStop::kNothing;
       p->state = ProcState::kBackoff;  // counted as a restart, not as a failure
       StartProc(w, i, now);
+    } else if (p->after_stop == AfterStop::kFailure && w->phase < Phase::kStoppingSidecars) {
+      p->after_stop = AfterStop::kNothing;
+      OnDeclExit(w, p, LiveFailureStatus(*p->decl, wait_status), now);
     } else if (p->state == ProcState::kStopping || w->phase == Phase::kKilling) {
       p->after_stop = AfterStop::kNothing;
       p->state = ProcState::kExited;
@@ -454,6 +463,7 @@ void HandleTimers(World* w, Millis now) {
                  p->probe.last_failure[0] ? p->probe.last_failure : "no answer");
       }
     }
+    if (p->live.wake_at && now >= p->live.wake_at) LiveOnTimer(w, p, now);
     if (p->decl && p->probe.wake_at && now >= p->probe.wake_at &&
         ProbeOnTimer(&p->probe, p->decl->ready, *w->plan->inherited, now) == ProbeResult::kReady)
       MarkReady(w, p);

@@ -94,10 +94,11 @@ ProbeResult Ready(Probe* p) {
 
 // The attempt failed: remember why, and start the next one kProbeInterval later.
 ProbeResult RetryLater(Probe* p, Millis now) {
-  LOG_DEBUG("sidecar %s is not ready yet: %s; next readiness attempt in %lldms", Who(p), p->last_failure,
-            static_cast<long long>(kProbeInterval));
+  LOG_DEBUG("sidecar %s: check failed: %s; next attempt in %lldms", Who(p), p->last_failure,
+            static_cast<long long>(p->interval));
   EndAttempt(p);
-  p->wake_at = now + kProbeInterval;
+  p->failed++;
+  p->wake_at = now + p->interval;
   return ProbeResult::kPending;
 }
 
@@ -185,7 +186,7 @@ ProbeResult StartConnect(Probe* p, const ReadyCheck& c, Millis now) {
                Who(p), where, strerror(err), c.ipv6 ? "IPv6" : "IPv4");
     return Retry(p, now, "cannot create a socket: %s", strerror(err));
   }
-  p->wake_at = now + kProbeAttemptMax;
+  p->wake_at = now + p->attempt_max;
   if (connect(p->fd, reinterpret_cast<sockaddr*>(&ss), len) == 0) return Connected(p, c, now);
   // EINTR on a non-blocking socket: the connection still goes on in the background.
   if (errno == EINPROGRESS || errno == EINTR) {
@@ -255,7 +256,7 @@ ProbeResult StartExec(Probe* p, const ReadyCheck& c, const Inherited& in, Millis
     return Retry(p, now, "cannot start %s: %s", c.exec_argv[0], strerror(out.error));
   }
   p->exec_pid = out.pid;
-  p->wake_at = now + kProbeAttemptMax;
+  p->wake_at = now + p->attempt_max;
   if (out.error != 0) {
     // The child already exited 126/127: this attempt failed; wake_at 0 makes
     // ProbeOnExit keep this message when it is reaped.
@@ -371,7 +372,7 @@ ProbeResult ProbeOnTimer(Probe* p, const ReadyCheck& check, const Inherited& inh
     case ReadyKind::kHttp:
       if (p->fd >= 0)
         return Retry(p, now, "no %s within %lldms", check.kind == ReadyKind::kTcp ? "connection" : "answer",
-                     static_cast<long long>(kProbeAttemptMax));
+                     static_cast<long long>(p->attempt_max));
       return StartConnect(p, check, now);
     case ReadyKind::kExec:
       if (p->exec_pid > 0) {
@@ -379,7 +380,7 @@ ProbeResult ProbeOnTimer(Probe* p, const ReadyCheck& check, const Inherited& inh
         // reaped (ProbeOnExit), so two checks never run at once.
         kill(-p->exec_pid, SIGKILL);
         snprintf(p->last_failure, sizeof p->last_failure, "%.40s did not finish within %lldms",
-                 check.exec_argv[0], static_cast<long long>(kProbeAttemptMax));
+                 check.exec_argv[0], static_cast<long long>(p->attempt_max));
         p->wake_at = 0;
         return ProbeResult::kPending;
       }

@@ -27,6 +27,9 @@ struct Probe {
   int received = 0;        // http: bytes of the answer read
   char buf[256] = {};      // http: the start of the answer
   int attempts = 0;        // attempts since ProbeStart (the first one warns)
+  uint32_t failed = 0;     // failed attempts, ever (a liveness check counts them)
+  Millis interval = kProbeInterval;       // from a failed attempt to the next
+  Millis attempt_max = kProbeAttemptMax;  // one tcp/http/exec attempt
   const char* name = nullptr;   // sidecar name for messages; set by the caller
   char last_failure[96] = {};   // why the last attempt failed, for timeout messages
 };

@@ -67,7 +67,8 @@ int EditDistance(std::string_view a, std::string_view b) {
 namespace {
 
 enum Opt { kRestart, kOkCodes, kReady, kReadyTimeout, kCritical, kStopSignal, kStopTimeout,
-           kBackoff, kBackoffMax, kMaxRestarts, kUser, kCwd, kEnv, kLog, kWatch, kOnChange, kOptCount };
+           kBackoff, kBackoffMax, kMaxRestarts, kUser, kCwd, kEnv, kLog, kWatch, kOnChange,
+           kLive, kLiveInterval, kLiveFailures, kLiveTimeout, kOptCount };
 
 // Each option's usage; its key is the part before the first '='.
 constexpr const char* kOptUsage[kOptCount] = {
@@ -75,7 +76,8 @@ constexpr const char* kOptUsage[kOptCount] = {
     "ready=tcp:HOST:PORT|http://HOST:PORT/PATH|exec:COMMAND|file:PATH|fd:N|notify", "ready-timeout=DURATION",
     "critical", "stop-signal=SIG", "stop-timeout=DURATION", "backoff=DURATION", "backoff-max=DURATION",
     "max-restarts=N", "user=USER[:GROUP]", "cwd=/PATH", "env=KEY=VALUE", "log=prefix|inherit",
-    "watch=/PATH", "on-change=restart|SIGNAL"};
+    "watch=/PATH", "on-change=restart|SIGNAL", "live=tcp:HOST:PORT|http://HOST:PORT/PATH|exec:COMMAND|file:PATH",
+    "live-interval=DURATION", "live-failures=N", "live-timeout=DURATION"};
 
 std::string_view OptKey(int opt) { return Sub(kOptUsage[opt], 0, std::string_view(kOptUsage[opt]).find('=')); }
 
@@ -87,7 +89,7 @@ int FindOption(std::string_view key) {
 
 constexpr const char kOptList[] =
     "restart=, ok-codes=, ready=, ready-timeout=, critical, stop-signal=, stop-timeout=, "
-    "backoff=, backoff-max=, max-restarts=, user=, cwd=, env=, log=, watch=, on-change=";
+    "backoff=, backoff-max=, max-restarts=, user=, cwd=, env=, log=, watch=, on-change=, live=, live-interval=, live-failures=, live-timeout=";
 
 Status UnknownOption(std::string_view word, std::string_view key) {
   // A word with '=' was surely meant as an option, so a distance of 2 is a
@@ -278,6 +280,19 @@ Status ApplyDeclOption(const char* word, Arena* arena, Decl* d, uint32_t* seen, 
       d->stop_signal = sig.value;
       break;
     }
+    case kLive:
+      if (d->kind == DeclKind::kInit) s = Status::Fail("init tasks have no liveness check: they run to completion");
+      else s = ParseReady(v, arena, &d->live);
+      if (s.ok && d->live.kind == ReadyKind::kFd)
+        s = Status::Fail("fd:N signals readiness once; live= takes tcp:, http://, exec: or file:");
+      break;
+    case kLiveFailures: {
+      Result<uint32_t> n = ParseUnsigned(v, 1000);
+      if (!n.ok || n.value == 0) s = Status::Fail("expected a number of failures from 1 to 1000");
+      d->live_failures = n.value;
+      break;
+    }
+    case kLiveInterval: case kLiveTimeout:
     case kReadyTimeout: case kStopTimeout: case kBackoff: case kBackoffMax: {
       Result<Millis> ms = ParseDuration(v);
       if (!ms.ok) { s = Fail(ms.error); break; }
@@ -285,7 +300,8 @@ Status ApplyDeclOption(const char* word, Arena* arena, Decl* d, uint32_t* seen, 
       // others would be an instant timeout or a restart busy-loop.
       if (ms.value == 0 && opt != kStopTimeout) { s = Status::Fail("must be more than 0"); break; }
       Millis* field = opt == kReadyTimeout ? &d->ready_timeout : opt == kStopTimeout ? &d->stop_timeout
-                      : opt == kBackoff ? &d->backoff : &d->backoff_max;
+                      : opt == kBackoff ? &d->backoff : opt == kLiveInterval ? &d->live_interval
+                      : opt == kLiveTimeout ? &d->live_timeout : &d->backoff_max;
       *field = ms.value;
       break;
     }
@@ -354,6 +370,9 @@ Status ParseDeclWords(const char** words, int n, Arena* arena, Decl* d) {
     Status s = ApplyDeclOption(words[i], arena, d, &seen, opt_words);
     if (!s.ok) return s;
   }
+  constexpr uint32_t kLiveTuning = 1u << kLiveInterval | 1u << kLiveFailures | 1u << kLiveTimeout;
+  if ((seen & kLiveTuning) && d->live.kind == ReadyKind::kNone)
+    return Status::Fail("live-interval=, live-failures= and live-timeout= need a check: add live=");
   if ((seen & (1u << kOnChange)) && !d->watch_count)
     return Status::Fail("'%.64s' without watch=PATH: nothing would trigger it", opt_words[kOnChange]);
   // backoff=60s alone should just work: raise the default ceiling to match.

@@ -71,6 +71,10 @@ struct Decl {
   const char* watch[kMaxDeclWatches] = {};         // watch=PATH (arena), absolute
   int watch_count = 0;
   int on_change = 0;                               // on-change=: 0 restart, else the signal
+  ReadyCheck live;                                 // live=: tcp/http/exec/file; kNone: no check
+  Millis live_interval = 10000;
+  uint32_t live_failures = 3;
+  Millis live_timeout = 1000;                      // one attempt (kProbeAttemptMax)
   const char* argv[kMaxArgs + 1] = {};             // NULL-terminated (arena)
   int argc = 0;
   Origin origin;

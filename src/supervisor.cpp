@@ -16,12 +16,13 @@
 namespace {
 
 // Descriptors one pass may wait on: the signalfd, per declaration its
-// probe and two output streams (pipe or target each), the inotify
-// descriptor, the health endpoint and its connections, the notify socket.
-constexpr int kMaxPoll = 1 + kMaxDecls * 3 + 1 + 1 + kHealthMaxConns + 1;
+// probe, its liveness check and two output streams (pipe or target each),
+// the inotify descriptor, the health endpoint and its connections, the
+// notify socket.
+constexpr int kMaxPoll = 1 + kMaxDecls * 4 + 1 + 1 + kHealthMaxConns + 1;
 
 enum class Source : uint8_t {
-  kSignals, kProbe, kOutRead, kOutWrite, kErrRead, kErrWrite, kWatch, kHealthListen, kHealthConn, kNotify,
+  kSignals, kProbe, kOutRead, kOutWrite, kErrRead, kErrWrite, kWatch, kHealthListen, kHealthConn, kNotify, kLive,
 };
 
 struct PollSet {
@@ -128,6 +129,7 @@ Millis EarliestDeadline(const World& w) {
     consider(p.wake_at);
     consider(p.ready_deadline);
     consider(p.probe.wake_at);
+    consider(p.live.wake_at);
     if (p.prefixed) {
       consider(OutputDeadline(p.out));
       consider(OutputDeadline(p.err));
@@ -147,6 +149,7 @@ void BuildPollSet(const World& w, PollSet* ps) {
   for (int i = 0; i < w.count; i++) {
     const Proc& p = w.procs[i];
     if (p.probe.fd >= 0) ps->Add(p.probe.fd, p.probe.events, Source::kProbe, i);
+    if (p.live.fd >= 0) ps->Add(p.live.fd, p.live.events, Source::kLive, i);
     if (!p.prefixed) continue;
     if (WantsRead(p.out)) ps->Add(p.out.pipe_fd, POLLIN, Source::kOutRead, i);
     if (WantsWrite(p.out)) ps->Add(p.out.target, POLLOUT, Source::kOutWrite, i);
@@ -198,6 +201,9 @@ void HandleDescriptor(World* w, const PollSet& ps, int k, Millis now) {
       if (p->probe.fd == ps.fds[k].fd && !p->ready &&
           ProbeOnEvent(&p->probe, p->decl->ready, *w->plan->inherited, rev, now) == ProbeResult::kReady)
         MarkReady(w, p);
+      break;
+    case Source::kLive:
+      if (p->live.fd == ps.fds[k].fd) LiveOnEvent(w, p, rev, now);
       break;
     case Source::kOutRead: OutputOnReadable(&p->out, name, now); break;
     case Source::kOutWrite: OutputOnWritable(&p->out, name, now); break;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "lifecycle.h"
+#include "liveness.h"
 #include "output.h"
 #include "readiness.h"
 #include "status.h"
@@ -17,6 +18,7 @@
 enum class AfterStop : uint8_t {
   kNothing,  // shutdown, or not stopping
   kStart,    // on-change=restart: start again at once, not a failure
+  kFailure,  // failed its liveness check: a failed exit under its restart policy
 };
 
 struct Proc {
@@ -36,6 +38,8 @@ struct Proc {
   bool prefixed = false;
   AfterStop after_stop = AfterStop::kNothing;
   Probe probe;
+  Probe live;                        // live=: runs only while running and ready
+  uint32_t live_failed = 0;          // failed liveness attempts in a row
   OutputStream out;
   OutputStream err;
 };

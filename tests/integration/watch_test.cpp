@@ -219,14 +219,17 @@ TEST(Watch, OnChangeSignalReachesTheSidecar) {
   Finish(*cinit);
 }
 
-// Zero wake-ups in 2 s while nothing changes, with watches armed.
+// Zero wake-ups in 2 s while nothing changes, with watches armed and a
+// liveness check waiting for its next attempt.
 TEST(Watch, NoWakeupsWhileNothingChanges) {
   CINIT_REQUIRE_ROOT();
   SidecarRun run;
   ConfigMap cm(run.dir.Path("cm"));
   std::string plain = run.dir.Path("plain.conf");
   WriteFile(plain, "x\n");
-  std::string side = "cfg watch=" + cm.dir + "/app.conf -- sh -c 'echo start > $EV; exec sleep 60'";
+  // ... and a liveness check with a long interval.
+  std::string side = "cfg watch=" + cm.dir + "/app.conf live=file:" + plain +
+                     " live-interval=60s -- sh -c 'echo start > $EV; exec sleep 60'";
   auto cinit = StartMain(run, {"--watch", cm.dir + ":HUP", "--watch", plain + ":HUP", "--watch",
                                run.dir.Path("missing/x.conf") + ":HUP", "--sidecar", side});
   ASSERT_TRUE(WaitForState(run, "cfg", "running")) << run.State();
