@@ -29,7 +29,7 @@ const char kUsage[] =
     "  TINI_*, DUMB_INIT_* variables: as in tini/dumb-init, below CINIT_*\n"
     "SPEC: NAME [restart= ok-codes= ready= ready-timeout= critical stop-signal=\n"
     "  stop-timeout= backoff= backoff-max= max-restarts= user= cwd= env= log=\n"
-    "  watch= on-change=] -- ARGV\n"
+    "  watch= on-change= live= live-interval= live-failures= live-timeout=] -- ARGV\n"
     "Exit: the main's (128+N: signal N), 124 timeout, 125 usage, 126/127 exec.\n"
     "State: CINIT_STATE_DIR. See cinit(1).\n";
 

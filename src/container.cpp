@@ -400,7 +400,9 @@ void HandleExit(World* w, pid_t pid, int wait_status, Clock* clock) {
       StartProc(w, i, now);
     } else if (p->after_stop == AfterStop::kFailure && w->phase < Phase::kStoppingSidecars) {
       p->after_stop = AfterStop::kNothing;
-      OnDeclExit(w, p, LiveFailureStatus(*p->decl, wait_status), now);
+      int status = LiveFailureStatus(*p->decl, wait_status);
+      p->last_status = WaitStatusCode(status);  // the state shows the failure
+      OnDeclExit(w, p, status, now);
     } else if (p->state == ProcState::kStopping || w->phase == Phase::kKilling) {
       p->after_stop = AfterStop::kNothing;
       p->state = ProcState::kExited;

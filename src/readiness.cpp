@@ -133,7 +133,7 @@ ProbeResult SendRequest(Probe* p, const ReadyCheck& c, Millis now) {
   int size = FormatHttpRequest(c, request, sizeof request);
   if (size < 0) {
     if (p->attempts == 1)
-      LOG_ERROR("sidecar %s: the ready= URL path is longer than %d bytes; it can never be checked: shorten it",
+      LOG_ERROR("sidecar %s: the URL path of its check is longer than %d bytes; it can never be checked: shorten it",
                 Who(p), kHttpRequestMax - 64);
     return Retry(p, now, "the URL path is too long");
   }
@@ -251,7 +251,7 @@ ProbeResult StartExec(Probe* p, const ReadyCheck& c, const Inherited& in, Millis
   SpawnOutcome out = Spawn(in, req);
   if (out.pid <= 0) {
     if (p->attempts == 1)
-      LOG_WARN("sidecar %s: cannot start its readiness check %s: %s (process limit?); retrying", Who(p),
+      LOG_WARN("sidecar %s: cannot start its check %s: %s (process limit?); retrying", Who(p),
                c.exec_argv[0], strerror(out.error));
     return Retry(p, now, "cannot start %s: %s", c.exec_argv[0], strerror(out.error));
   }
@@ -262,7 +262,7 @@ ProbeResult StartExec(Probe* p, const ReadyCheck& c, const Inherited& in, Millis
     // ProbeOnExit keep this message when it is reaped.
     p->wake_at = 0;
     if (p->attempts == 1)
-      LOG_ERROR("sidecar %s: its readiness check %s cannot run: %s; fix the exec: command in ready=", Who(p),
+      LOG_ERROR("sidecar %s: its check %s cannot run: %s; fix its exec: command", Who(p),
                 c.exec_argv[0], strerror(out.error));
     snprintf(p->last_failure, sizeof p->last_failure, "%.40s cannot run: %s", c.exec_argv[0], strerror(out.error));
   }

@@ -10,7 +10,9 @@ struct Error {
   // Only the first byte is cleared: zeroing the whole buffer in every
   // Result a parser returns costs code size for nothing.
   Error() { text[0] = '\0'; }
-  char text[240];
+  // Room for the longest message: an unknown SPEC option with a 64-byte
+  // word and the list of every option key (about 340 bytes).
+  char text[352];
 };
 
 // Out of line so that the many Result<T> types share one copy.

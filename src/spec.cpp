@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "address.h"
+#include "format.h"
 #include "signals.h"
 #include "watch.h"
 
@@ -76,8 +77,7 @@ constexpr const char* kOptUsage[kOptCount] = {
     "ready=tcp:HOST:PORT|http://HOST:PORT/PATH|exec:COMMAND|file:PATH|fd:N|notify", "ready-timeout=DURATION",
     "critical", "stop-signal=SIG", "stop-timeout=DURATION", "backoff=DURATION", "backoff-max=DURATION",
     "max-restarts=N", "user=USER[:GROUP]", "cwd=/PATH", "env=KEY=VALUE", "log=prefix|inherit",
-    "watch=/PATH", "on-change=restart|SIGNAL", "live=tcp:HOST:PORT|http://HOST:PORT/PATH|exec:COMMAND|file:PATH",
-    "live-interval=DURATION", "live-failures=N", "live-timeout=DURATION"};
+    "watch=/PATH", "on-change=restart|SIGNAL", "live=tcp:|http://|exec:|file:", "live-interval=DURATION", "live-failures=N", "live-timeout=DURATION"};
 
 std::string_view OptKey(int opt) { return Sub(kOptUsage[opt], 0, std::string_view(kOptUsage[opt]).find('=')); }
 
@@ -86,10 +86,6 @@ int FindOption(std::string_view key) {
     if (key == OptKey(i)) return i;
   return kOptCount;
 }
-
-constexpr const char kOptList[] =
-    "restart=, ok-codes=, ready=, ready-timeout=, critical, stop-signal=, stop-timeout=, "
-    "backoff=, backoff-max=, max-restarts=, user=, cwd=, env=, log=, watch=, on-change=, live=, live-interval=, live-failures=, live-timeout=";
 
 Status UnknownOption(std::string_view word, std::string_view key) {
   // A word with '=' was surely meant as an option, so a distance of 2 is a
@@ -101,8 +97,13 @@ Status UnknownOption(std::string_view word, std::string_view key) {
       return Status::Fail("unknown option " WORD_FMT " (did you mean '%.*s'?)", word.data(),
                           static_cast<int>(OptKey(i).size()) + (i != kCritical), kOptUsage[i]);
   }
-  return Status::Fail("unknown option " WORD_FMT " (expected %s; then '--' and the command)",
-                      word.data(), kOptList);
+  // The keys, from the usage table: "restart=, ok-codes=, ..., critical, ...".
+  char list[256];
+  int n = 0;
+  for (int i = 0; i < kOptCount; i++)
+    Append(list, sizeof list, &n, "%s%.*s", i ? ", " : "", static_cast<int>(OptKey(i).size()) + (i != kCritical),
+           kOptUsage[i]);
+  return Status::Fail("unknown option " WORD_FMT " (expected %s; then '--' and the command)", word.data(), list);
 }
 
 // HOST is numeric IPv4, [IPv6] or localhost: no DNS, so readiness checks
@@ -283,8 +284,9 @@ Status ApplyDeclOption(const char* word, Arena* arena, Decl* d, uint32_t* seen, 
     case kLive:
       if (d->kind == DeclKind::kInit) s = Status::Fail("init tasks have no liveness check: they run to completion");
       else s = ParseReady(v, arena, &d->live);
-      if (s.ok && d->live.kind == ReadyKind::kFd)
-        s = Status::Fail("fd:N signals readiness once; live= takes tcp:, http://, exec: or file:");
+      // fd:N and notify say "ready" once: nothing to ask again later.
+      if (s.ok && (d->live.kind == ReadyKind::kFd || d->live.kind == ReadyKind::kNotify))
+        s = Status::Fail("live= takes tcp:, http://, exec: or file: (fd: and notify signal readiness only once)");
       break;
     case kLiveFailures: {
       Result<uint32_t> n = ParseUnsigned(v, 1000);

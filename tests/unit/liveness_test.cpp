@@ -72,6 +72,12 @@ TEST(LiveSpec, DefaultsAndKinds) {
 TEST(LiveSpec, Errors) {
   F f;
   EXPECT_NE(f.Error("x live=fd:3 -- true").find("tcp:, http://, exec: or file:"), std::string::npos);
+  EXPECT_NE(f.Error("x live=notify -- true").find("tcp:, http://, exec: or file:"), std::string::npos);
+  // An unknown option's message lists every key, the live ones too, whole.
+  std::string unknown = f.Error("x zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz=1 -- true");
+  EXPECT_NE(unknown.find("restart=, ok-codes="), std::string::npos) << unknown;
+  EXPECT_NE(unknown.find(", critical, "), std::string::npos) << unknown;
+  EXPECT_NE(unknown.find("live-timeout=; then '--' and the command)"), std::string::npos) << unknown;
   EXPECT_NE(f.Error("x live=udp:1 -- true").find("expected tcp:"), std::string::npos);
   EXPECT_NE(f.Error("x live-interval=5s -- true").find("add live="), std::string::npos);
   EXPECT_NE(f.Error("x live=file:/a live-failures=0 -- true").find("1 to 1000"), std::string::npos);
