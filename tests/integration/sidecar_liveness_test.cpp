@@ -69,8 +69,9 @@ TEST(SidecarLiveness, FailingCheckRestartsAfterFailuresTimesInterval) {
 TEST(SidecarLiveness, CriticalNeverRestartedShutsDownWithItsStatus) {
   CINIT_REQUIRE_ROOT();
   SidecarRun run;
-  std::string side = "db critical restart=never live=exec:false live-interval=300ms live-failures=2 -- sh -c "
-                     "'echo start > $EV; exec sleep 60'";
+  // A tcp: check (on the loop's descriptors) to a port nobody listens on.
+  std::string side = "db critical restart=never live=tcp:127.0.0.1:" + std::to_string(FreeTcpPort()) +
+                     " live-interval=300ms live-failures=2 -- sh -c 'echo start > $EV; exec sleep 60'";
   Cinit cinit(run.MakeOptions({"--sidecar", side, "--", "sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done"}));
   ASSERT_TRUE(cinit.started()) << cinit.error();
   run.ev.Watch(cinit);
@@ -79,7 +80,8 @@ TEST(SidecarLiveness, CriticalNeverRestartedShutsDownWithItsStatus) {
   auto exit = cinit.Wait(Ms(10000));
   EXPECT_GE(MsSince(started), 550) << "stopped before 2 failed checks 300 ms apart";
   EXPECT_EQ(exit.status(), 128 + SIGTERM) << cinit.Describe();
-  EXPECT_NE(cinit.Stderr().find("sidecar db failed its liveness check 2 times"), std::string::npos) << cinit.Stderr();
+  EXPECT_NE(cinit.Stderr().find("sidecar db failed its liveness check 2 times (connecting to 127.0.0.1:"),
+            std::string::npos) << cinit.Stderr();
   EXPECT_NE(cinit.Stderr().find("critical sidecar db stopped for good"), std::string::npos) << cinit.Stderr();
 }
 
