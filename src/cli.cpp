@@ -40,7 +40,7 @@ enum class Arg : uint8_t { kNone, kValue };
 enum class Id : uint8_t {
   kPgroup, kRewrite, kRemapExit, kPdeathsig, kTimeout, kGrace, kUser, kSidecar, kInit, kConfig,
   kLogPrefix, kWatch, kVerbose, kWarnReaped, kHelp, kVersion, kSubreaper, kSingleChild, kLicense, kHealthListen,
-  kReady,
+  kReady, kStateDir,
 };
 
 struct OptionDef {
@@ -74,6 +74,7 @@ constexpr OptionDef kOptions[] = {
     {"license", 'l', Arg::kNone, Id::kLicense, false},
     {"health-listen", 0, Arg::kValue, Id::kHealthListen, true},
     {"ready", 0, Arg::kValue, Id::kReady, true},
+    {"state-dir", 0, Arg::kValue, Id::kStateDir, true},
 };
 
 const OptionDef* FindLong(std::string_view name) {
@@ -219,7 +220,7 @@ std::string_view EnvToOptionName(std::string_view var, char* buf, size_t size) {
 
 // CINIT_<var> variables that are not an option's environment form.
 bool IsNonOptionVariable(std::string_view var) {
-  return var == "CONFIG" || var == "STATE_DIR" || var.starts_with("SIDECAR_") || var.starts_with("INIT_");
+  return var == "CONFIG" || var.starts_with("SIDECAR_") || var.starts_with("INIT_");
 }
 
 struct PendingDecl {
@@ -309,6 +310,10 @@ Status ApplyValue(Options* o, const OptionDef& def, std::string_view value) {
       memcpy(o->user, value.data(), value.size());
       o->user[value.size()] = '\0';
       return Ok();
+    case Id::kStateDir:
+      // Empty means "not set": the default places (as CINIT_STATE_DIR= always did).
+      o->state_dir = value.empty() ? nullptr : value.data();
+      return Ok();
     case Id::kVerbose: {
       auto v = ParseUnsigned(value, 9);
       if (!v.ok) return Named(def.long_name, v.error);
@@ -341,6 +346,11 @@ Status ApplyValue(Options* o, const OptionDef& def, std::string_view value) {
 Status ApplyOption(Options* o, std::string_view name, std::string_view value) {
   const OptionDef* def = FindLong(name);
   if (!def || !def->settable) return Status::Fail("unknown option '%.*s'", (int)name.size(), name.data());
+  // `cinit status` reads no config file, so a state-dir set there would make
+  // it look in another place than cinit writes.
+  if (def->id == Id::kStateDir)
+    return Status::Fail("'state-dir' cannot be set in a config file (cinit status does not read it): use "
+                        "--state-dir or CINIT_STATE_DIR");
   return ApplyValue(o, *def, value);
 }
 
@@ -358,7 +368,7 @@ bool UnknownCinitVariable(const char* entry, char* closest, size_t size) {
   if (IsNonOptionVariable(var) || (def && def->settable)) return false;
   // A trailing number is compared as the <n> of CINIT_SIDECAR_<n>.
   while (!name.empty() && name.back() >= '0' && name.back() <= '9') name.remove_suffix(1);
-  static constexpr const char* kOthers[] = {"config", "state-dir", "sidecar-<n>", "init-<n>"};
+  static constexpr const char* kOthers[] = {"config", "sidecar-<n>", "init-<n>"};
   const char* best = kOthers[0];
   int best_distance = 99;
   auto consider = [&](const char* candidate) {
@@ -380,9 +390,13 @@ Status ParseInvocation(int argc, char** argv, char** envp, ConfigLoader load_con
                        DeclTable* decls, Arena* arena) {
   if (argc >= 2 && strcmp(argv[1], "status") == 0) {
     o->mode = Mode::kStatus;
+    for (char** e = envp; e && *e; e++)
+      if (strncmp(*e, "CINIT_STATE_DIR=", 16) == 0) o->state_dir = (*e)[16] ? *e + 16 : nullptr;
     for (int i = 2; i < argc; i++) {
       std::string_view a(argv[i]);
       if (a == "--ready") o->status.ready = true;
+      else if (a == "--state-dir" && i + 1 < argc) o->state_dir = argv[++i][0] ? argv[i] : nullptr;
+      else if (a.starts_with("--state-dir=")) o->state_dir = argv[i][12] ? argv[i] + 12 : nullptr;
       else if (a == "--live") o->status.live = true;
       else if (!a.empty() && a[0] != '-' && !o->status.name) o->status.name = argv[i];
       else return Status::Fail("status: unexpected '%s': use cinit status [--ready | --live] [NAME]", argv[i]);

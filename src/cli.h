@@ -45,6 +45,7 @@ struct Options {
   bool config_explicit = false;        // --config/CINIT_CONFIG given: missing file is an error
   MainWatch watch[kMaxMainWatches];   // --watch (repeatable)
   int watch_count = 0;
+  const char* state_dir = nullptr;     // --state-dir / CINIT_STATE_DIR; nullptr: the default places
   StatusQuery status;                  // "cinit status ..."
   uint16_t health_port = 0;            // --health-listen; 0 = off
   bool health_ipv6 = false;

@@ -234,7 +234,7 @@ void StartMain(World* w, Millis now) {
   if (w->o->ready_notify) req.notify_env = w->plan->notify_env;
   SpawnOutcome r = Spawn(*w->plan->inherited, req);
   // The descriptors cinit inherited belong to the main now (socket activation).
-  for (int i = 0; i < w->plan->inherited->fd_count; i++) close(w->plan->inherited->fds[i]);
+  CloseInheritedFds();
   m->started_at = now;
   w->dirty = true;
   if (r.error) ReportSpawnFailure(w, m, r);

@@ -83,12 +83,9 @@ int main(int argc, char** argv, char** envp) {
   // place and a child would write into it: hold them with /dev/null.
   for (int fd = 0; fd <= 2; fd++)
     if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd) break;
-  // The mask, dispositions and descriptors the children must see as if
-  // cinit were not there.
   Inherited& g_inherited = *g_inherited_storage.Make();
   Options& g_options = *g_options_storage.Make();
   DeclTable& g_decls = *g_decls_storage.Make();
-  CaptureInherited(envp, original, &g_inherited);
 
   Status parsed = ParseInvocation(argc, argv, envp, LoadConfigFile, &g_options, &g_decls, &g_arena);
   if (!parsed.ok) {
@@ -100,7 +97,7 @@ int main(int argc, char** argv, char** envp) {
     case Mode::kHelp: Print(kUsage); return 0;
     case Mode::kVersion: Print("cinit " CINIT_VERSION "\n"); return 0;
     case Mode::kLicense: Print(kLicense); return 0;
-    case Mode::kStatus: return RunStatusCommand(o.status, getenv("CINIT_STATE_DIR"));
+    case Mode::kStatus: return RunStatusCommand(o.status, o.state_dir);
     case Mode::kRun: break;
   }
   SetLogVerbosity(o.verbosity);
@@ -109,6 +106,9 @@ int main(int argc, char** argv, char** envp) {
     if (UnknownCinitVariable(*e, closest, sizeof closest))
       LOG_WARN("unknown variable %.*s ignored; did you mean %s?", static_cast<int>(strchr(*e, '=') - *e), *e, closest);
   }
+  // The mask, dispositions and environment the children must see as if
+  // cinit were not there. After parsing: this removes CINIT_* from envp.
+  CaptureInherited(envp, original, &g_inherited);
 
   // Every user is resolved before anything starts: a typo is a usage error.
   if (o.user[0]) {
@@ -178,6 +178,6 @@ int main(int argc, char** argv, char** envp) {
   g_plan.decls = &g_decls;
   g_plan.inherited = &g_inherited;
   g_plan.signal_fd = sfd;
-  g_plan.state_dir = getenv("CINIT_STATE_DIR");
+  g_plan.state_dir = o.state_dir;
   return Supervise(g_plan);
 }

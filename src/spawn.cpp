@@ -49,13 +49,16 @@ struct ChildReport {
   _exit(stage == SpawnStage::kExec ? ExecFailureCode(error) : 125);
 }
 
-// Closes every descriptor >= 3 except keep[]; close_range(2) when the kernel
-// has it, else one close per descriptor up to the limit.
+constexpr int kMaxKeep = 4;  // descriptors a non-main child keeps above 2
+
+// Closes every descriptor >= 3 except keep[] (at most kMaxKeep);
+// close_range(2) when the kernel has it (5.9+), else one close per
+// descriptor up to the limit.
 void CloseFrom3Except(const int* keep, int keep_count) {
   int lo = 3;
-  int sorted[kMaxInheritedFds + 2];
+  int sorted[kMaxKeep];
   int n = 0;
-  for (int i = 0; i < keep_count; i++)
+  for (int i = 0; i < keep_count && n < kMaxKeep; i++)
     if (keep[i] >= 3) sorted[n++] = keep[i];
   for (int i = 1; i < n; i++)
     for (int j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
@@ -68,29 +71,40 @@ void CloseFrom3Except(const int* keep, int keep_count) {
     if (hi >= lo && syscall(SYS_close_range, lo, hi, 0) != 0) {
       rlimit rl{};
       getrlimit(RLIMIT_NOFILE, &rl);
-      int limit = hi < 65536 ? hi : static_cast<int>(rl.rlim_cur < 65536 ? rl.rlim_cur : 65536);
-      for (int fd = lo; fd <= limit; fd++) close(fd);
+      long limit = rl.rlim_cur < static_cast<rlim_t>(hi) ? static_cast<long>(rl.rlim_cur) - 1 : hi;
+      for (long fd = lo; fd <= limit; fd++) close(static_cast<int>(fd));
     }
     if (i < n) lo = sorted[i] + 1;
   }
 }
 
-// Builds the child's environment on the child's stack: the filtered
-// inherited one with the request's K=V entries replacing or added.
+// Builds the child's environment on the child's own stack, sized by count
+// (no fixed capacity): the filtered inherited one with the request's K=V
+// entries replacing or added. The kernel's limit on the size of an
+// environment bounds it, and the stack it runs on is at least that large.
 void ExecChild(const Inherited& in, const SpawnRequest& req, int report_fd) {
-  const char* env[kMaxEnvVars + 32 + 1];
-  int n = 0;
-  for (const char* const* e = in.env; *e && n < kMaxEnvVars; e++) env[n++] = *e;
-  if (req.notify_env) env[n++] = req.notify_env;  // in.env holds no NOTIFY_SOCKET (IsCinitVariable)
-  for (const char* const* x = req.extra_env; x && *x; x++) {
-    const char* eq = strchr(*x, '=');
-    size_t key = eq ? static_cast<size_t>(eq - *x) + 1 : strlen(*x);
-    int i = 0;
-    while (i < n && strncmp(env[i], *x, key) != 0) i++;
-    if (i < n) env[i] = *x;
-    else if (n < kMaxEnvVars + 32) env[n++] = *x;
+  const char* const* env = in.env;
+  if (req.notify_env || (req.extra_env && req.extra_env[0])) {
+    int extra = 1;  // room for notify_env
+    while (req.extra_env && req.extra_env[extra - 1]) extra++;
+    size_t slots = static_cast<size_t>(in.env_count + extra + 1);
+    auto** built = static_cast<const char**>(__builtin_alloca(slots * sizeof(char*)));
+    int n = 0;
+    for (int i = 0; i < in.env_count; i++) built[n++] = in.env[i];
+    if (req.notify_env) built[n++] = req.notify_env;  // in.env holds no NOTIFY_SOCKET (IsCinitVariable)
+    for (const char* const* x = req.extra_env; x && *x; x++) {
+      const char* eq = strchr(*x, '=');
+      size_t key = eq ? static_cast<size_t>(eq - *x) + 1 : strlen(*x);
+      int i = 0;
+      while (i < n && strncmp(built[i], *x, key) != 0) i++;
+      if (i < n) built[i] = *x;
+      else built[n++] = *x;
+    }
+    built[n] = nullptr;
+    env = built;
   }
-  env[n] = nullptr;
+  static const char* const kEmpty[] = {nullptr};
+  if (!env) env = kEmpty;
   execvpe(req.argv[0], const_cast<char* const*>(req.argv), const_cast<char* const*>(env));
   ChildFail(report_fd, SpawnStage::kExec, errno);
 }
@@ -105,7 +119,7 @@ void ExecChild(const Inherited& in, const SpawnRequest& req, int report_fd) {
 
   if (req.stdout_fd >= 0 && dup2(req.stdout_fd, STDOUT_FILENO) < 0) ChildFail(report_fd, SpawnStage::kSetup, errno);
   if (req.stderr_fd >= 0 && dup2(req.stderr_fd, STDERR_FILENO) < 0) ChildFail(report_fd, SpawnStage::kSetup, errno);
-  int keep[kMaxInheritedFds + 2];
+  int keep[kMaxKeep];
   int keep_count = 0;
   if (req.ready_fd >= 0) {
     if (req.ready_fd == req.ready_fd_target) {
@@ -115,10 +129,13 @@ void ExecChild(const Inherited& in, const SpawnRequest& req, int report_fd) {
     }
     keep[keep_count++] = req.ready_fd_target;
   }
-  if (req.keep_inherited_fds)
-    for (int i = 0; i < in.fd_count; i++) keep[keep_count++] = in.fds[i];
-  keep[keep_count++] = report_fd;
-  CloseFrom3Except(keep, keep_count);
+  // The main keeps every descriptor cinit inherited (socket activation):
+  // cinit's own are all close-on-exec, so exec leaves exactly those. Any
+  // other child keeps only what it needs.
+  if (!req.keep_inherited_fds) {
+    keep[keep_count++] = report_fd;
+    CloseFrom3Except(keep, keep_count);
+  }
 
   // Change directory while still privileged: like any process, the child
   // may start in a directory its user could not enter by itself.
@@ -165,10 +182,9 @@ bool ReadIgnoredMask(uint64_t* mask) {
   return true;
 }
 
-void NoteInheritedFd(int fd, void* ctx) {
-  auto* in = static_cast<Inherited*>(ctx);
+void CloseIfInherited(int fd, void*) {
   int flags = fd >= 3 ? fcntl(fd, F_GETFD) : -1;
-  if (flags >= 0 && !(flags & FD_CLOEXEC) && in->fd_count < kMaxInheritedFds) in->fds[in->fd_count++] = fd;
+  if (flags >= 0 && !(flags & FD_CLOEXEC)) close(fd);
 }
 
 }  // namespace
@@ -187,17 +203,27 @@ void CaptureInherited(char** envp, const sigset_t& mask_at_start, Inherited* out
     out->ignored[sig] = true;
     SetDisposition(sig, false);
   }
-  // Descriptors 3.. that are open and not close-on-exec belong to the main.
-  out->fd_count = 0;
-  if (!ForEachNumberIn("/proc/self/fd", NoteInheritedFd, out))
-    for (int fd = 3; fd < 1024; fd++) NoteInheritedFd(fd, out);
   // The system call, not getcwd(3): musl's may allocate, which would bring
   // malloc into the static binary.
   if (syscall(SYS_getcwd, out->cwd, sizeof out->cwd) <= 0 || out->cwd[0] != '/') memcpy(out->cwd, "/", 2);
+  // Filter in place: the pointer array is ours (main's envp), so compacting
+  // it needs no copy and no capacity.
   int n = 0;
-  for (char** e = envp; e && *e && n < kMaxEnvVars; e++)
-    if (!IsCinitVariable(*e)) out->env[n++] = *e;
-  out->env[n] = nullptr;
+  for (char** e = envp; e && *e; e++)
+    if (PassedToChildren(*e)) envp[n++] = *e;
+  if (envp) envp[n] = nullptr;
+  out->env = envp;
+  out->env_count = n;
+}
+
+bool PassedToChildren(const char* env_entry) { return !IsCinitVariable(env_entry); }
+
+void CloseInheritedFds() {
+  // Without /proc (rare in a container), ask every possible descriptor.
+  if (ForEachNumberIn("/proc/self/fd", CloseIfInherited, nullptr)) return;
+  rlimit rl{};
+  getrlimit(RLIMIT_NOFILE, &rl);
+  for (rlim_t fd = 3; fd < rl.rlim_cur; fd++) CloseIfInherited(static_cast<int>(fd), nullptr);
 }
 
 SpawnOutcome Spawn(const Inherited& in, const SpawnRequest& req) {

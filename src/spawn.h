@@ -9,25 +9,43 @@
 
 #include "user.h"
 
-constexpr int kMaxInheritedFds = 64;
-constexpr int kMaxEnvVars = 1024;
+// The one filter of what children inherit from cinit's environment: true
+// for a variable that reaches every child (everything but CINIT_*). Extend
+// it here, nowhere else.
+bool PassedToChildren(const char* env_entry);
 
 // What cinit was started with, captured once before it changes anything.
+//
+// Nothing here has a fixed capacity (SPEC §2: the environment and the
+// descriptors pass whole, however many there are):
+// - the environment is envp itself, filtered in place (the pointer array is
+//   ours to rewrite); each child builds its own copy, with its env=
+//   overrides, on its own stack after fork, sized by count;
+// - inherited descriptors are never listed: every descriptor cinit opens
+//   itself is close-on-exec, so the main inherits exactly the ones cinit
+//   was given; other children close everything from 3 up except what they
+//   need; after the main started, CloseInheritedFds closes in cinit every
+//   descriptor that is not close-on-exec.
 struct Inherited {
   sigset_t mask;                       // signal mask at start
   bool ignored[65] = {};               // SIG_IGN at start, by signal number
-  int fds[kMaxInheritedFds] = {};      // descriptors >= 3 passed to cinit
-  int fd_count = 0;
   char cwd[4096];                      // the main starts here; cinit moves to /
-  const char* env[kMaxEnvVars + 1];    // without CINIT_* variables, NULL-terminated
-  // (No initializers on the two arrays: CaptureInherited fills them, and
-  // untouched pages stay out of resident memory.)
+  char* const* env = nullptr;          // without what PassedToChildren rejects, NULL-terminated
+  int env_count = 0;
+  // (No initializer on cwd: CaptureInherited fills it, and untouched pages
+  // stay out of resident memory.)
 };
 
-// Records mask, dispositions, descriptors, cwd and the filtered environment,
-// then resets every disposition to default: an ignored signal never reaches
-// signalfd, so cinit could not forward it.
+// Records mask, dispositions and cwd, filters envp in place (compacting the
+// pointer array) and keeps it as the children's environment, then resets
+// every disposition to default: an ignored signal never reaches signalfd,
+// so cinit could not forward it. Call it after everything that reads
+// CINIT_* from envp.
 void CaptureInherited(char** envp, const sigset_t& mask_at_start, Inherited* out);
+
+// Closes in cinit every descriptor from 3 up that is not close-on-exec:
+// those cinit inherited, which belong to the main once it started.
+void CloseInheritedFds();
 
 enum class SpawnStage : uint8_t { kFork, kSetup, kCredentials, kChdir, kExec };
 
@@ -38,7 +56,7 @@ struct SpawnRequest {
   const Credentials* creds = nullptr;       // nullptr: unchanged
   const char* cwd = nullptr;                // nullptr: the cwd cinit started in
   bool foreground_tty = false;              // make its group the terminal's foreground
-  bool keep_inherited_fds = false;          // the main only (socket activation)
+  bool keep_inherited_fds = false;          // the main only (socket activation): close nothing
   int stdout_fd = -1;                       // -1: inherit
   int stderr_fd = -1;
   int ready_fd = -1;                        // write end of an fd:N readiness pipe

@@ -414,7 +414,8 @@ Result<int> SplitWords(std::string_view text, Arena* arena, const char** words, 
   char quote = 0;         // 0, '\'' or '"'
   const char* why = nullptr;
   auto put = [&](char c) {
-    if (pos >= kArenaSize) why = "declarations exceed the arena";
+    static_assert(kArenaSize == 256 * 1024, "keep the message below in step");
+    if (pos >= kArenaSize) why = "the words of all declarations together exceed 256 KiB";
     else arena->bytes[pos++] = c;
   };
   auto end_word = [&] {

@@ -12,12 +12,15 @@
 #include "result.h"
 #include "units.h"
 
-constexpr int kMaxDecls = 16;       // sidecars + init tasks together
-constexpr int kMaxArgs = 32;        // words of one ARGV
-constexpr int kMaxEnv = 16;         // env= options of one declaration
+// The limits a user can meet (README "Limits"); each error names its limit.
+// The tables they size are never zeroed or touched beyond what is used, so
+// unused capacity costs no resident memory.
+constexpr int kMaxDecls = 64;            // sidecars + init tasks together
+constexpr int kMaxArgs = 256;            // words of one ARGV (also of ready=exec:)
+constexpr int kMaxEnv = 16;              // env= options of one declaration
 constexpr int kMaxNameLen = 32;
 constexpr int kMaxDeclWatches = 4;  // watch= options of one declaration
-constexpr int kArenaSize = 32768;   // all unquoted words of all declarations
+constexpr int kArenaSize = 256 * 1024;   // all unquoted words of all declarations
 
 // Bump allocator for the words of declarations; filled before the loop starts.
 struct Arena {

@@ -24,7 +24,10 @@ namespace {
 constexpr char kHeader[] = "NAME KIND STATE PID READY RESTARTS LAST";
 constexpr const char* kKindNames[] = {"init", "sidecar", "main"};
 constexpr const char* kStateNames[] = {"pending", "starting", "running", "backoff", "stopping", "exited", "failed"};
-constexpr const char* kDefaultDirs[] = {"/run/cinit", "/tmp/cinit"};
+// /dev/shm before /tmp: a tmpfs in Docker and Kubernetes, where the state
+// file's rename costs nothing (on ext4 it forces the new file's data out).
+constexpr const char* kDefaultDirs[] = {"/run/cinit", "/dev/shm/cinit", "/tmp/cinit"};
+constexpr int kDefaultDirCount = sizeof kDefaultDirs / sizeof kDefaultDirs[0];
 
 void FormatRow(const StatusRow& r, char* buf, int size, int* len) {
   char pid[16] = "-";
@@ -239,7 +242,7 @@ int EvaluateStatus(const StatusTable& table, const StatusQuery& query) {
 void OpenStateDir(const char* env_dir, StateFile* sf) {
   sf->dir_fd = -1;
   sf->dir[0] = '\0';
-  char why[2][96] = {};
+  char why[kDefaultDirCount][96] = {};
   if (env_dir && *env_dir) {
     int fd = OpenDir(env_dir, true, false, why[0], sizeof why[0]);
     if (fd >= 0) {
@@ -247,12 +250,12 @@ void OpenStateDir(const char* env_dir, StateFile* sf) {
       snprintf(sf->dir, sizeof sf->dir, "%s", env_dir);
       return;
     }
-    LOG_WARN("cannot use state directory %s (CINIT_STATE_DIR): %s: `cinit status` will not work; set "
-             "CINIT_STATE_DIR to a writable directory", env_dir, why[0]);
+    LOG_WARN("cannot use state directory %s (--state-dir/CINIT_STATE_DIR): %s: `cinit status` will not work; "
+             "give a writable directory", env_dir, why[0]);
     sf->warned = true;
     return;
   }
-  for (int i = 0; i < 2; i++) {
+  for (int i = 0; i < kDefaultDirCount; i++) {
     int fd = OpenDir(kDefaultDirs[i], true, true, why[i], sizeof why[i]);
     if (fd >= 0) {
       sf->dir_fd = fd;
@@ -260,8 +263,9 @@ void OpenStateDir(const char* env_dir, StateFile* sf) {
       return;
     }
   }
-  LOG_WARN("no state directory (%s: %s; %s: %s): `cinit status` will not work; set CINIT_STATE_DIR to a "
-           "writable directory", kDefaultDirs[0], why[0], kDefaultDirs[1], why[1]);
+  LOG_WARN("no state directory (%s: %s; %s: %s; %s: %s): `cinit status` will not work; give --state-dir or "
+           "CINIT_STATE_DIR a writable directory", kDefaultDirs[0], why[0], kDefaultDirs[1], why[1], kDefaultDirs[2],
+           why[2]);
   sf->warned = true;
 }
 
@@ -325,10 +329,10 @@ int RunStatusCommand(const StatusQuery& query, const char* env_dir) {
   }
   if (len < 0) {
     if (explicit_dir)
-      LOG_ERROR("no state file in %s: is cinit running with CINIT_STATE_DIR=%s?", env_dir, env_dir);
+      LOG_ERROR("no state file in %s: is cinit running with --state-dir %s (or CINIT_STATE_DIR)?", env_dir, env_dir);
     else
-      LOG_ERROR("no state file in %s or %s: is cinit running? If it has CINIT_STATE_DIR=DIR, set the same here",
-                kDefaultDirs[0], kDefaultDirs[1]);
+      LOG_ERROR("no state file in %s, %s or %s: is cinit running? If it has --state-dir DIR (CINIT_STATE_DIR), "
+                "give the same here", kDefaultDirs[0], kDefaultDirs[1], kDefaultDirs[2]);
     return 1;
   }
   StatusTable table;

@@ -37,7 +37,7 @@ struct StatusTable {
 // fields separated by single spaces, every line ending in "\n"; READY is
 // yes/no; PID is - when not running; LAST is - when never exited. Returns
 // the length written (truncated to size; kStatusTextSize always suffices).
-constexpr int kStatusTextSize = 4096;
+constexpr int kStatusTextSize = 128 * (kMaxDecls + 2);
 int FormatStatus(const StatusTable& table, char* buf, int size);
 // The inverse of FormatStatus; false on malformed text.
 bool ParseStatus(std::string_view text, StatusTable* table);
@@ -58,10 +58,10 @@ struct StateFile {
   char dir[256] = {};
 };
 
-// Picks the directory: env_dir ($CINIT_STATE_DIR) if set and not empty (then
-// only that one: the probe reads with the same variable), else /run/cinit,
-// else /tmp/cinit (these two only if owned by cinit's user and not writable
-// by others); creates it (0755) if missing; never follows a symlink in the
+// Picks the directory: env_dir (--state-dir / $CINIT_STATE_DIR) if set and
+// not empty (then only that one: the probe reads with the same setting),
+// else /run/cinit, else /dev/shm/cinit, else /tmp/cinit (these only if owned
+// by cinit's user and not writable by others); creates it (0755) if missing; never follows a symlink in the
 // last component. When none works, warns once and leaves dir_fd -1.
 void OpenStateDir(const char* env_dir, StateFile* sf);
 // Writes state.new (0644, O_NOFOLLOW; whatever sits at that name is removed

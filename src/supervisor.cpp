@@ -99,7 +99,7 @@ void WriteState(World* w) {
   if (w->state.dir_fd < 0) return;
   StatusTable t;
   BuildStatusTable(*w, &t);
-  static char text[(kMaxDecls + 2) * 128];
+  static char text[kStatusTextSize];
   int len = FormatStatus(t, text, sizeof text);
   WriteStateFile(&w->state, text, len);
 }

@@ -253,7 +253,7 @@ class TmpdirGuard {
   std::string old_;
 };
 
-// The default places (/run/cinit, then /tmp/cinit) are both symlinks to a
+// The default places (/run/cinit, /dev/shm/cinit, /tmp/cinit) are all symlinks to a
 // directory an attacker controls: neither is followed, one warning, and the
 // container runs as usual. Checked inside cinit's own mount namespace
 // (/proc/PID/root) while it runs.
@@ -296,8 +296,9 @@ TEST(FaultState, DefaultStateDirsThatAreSymlinksAreNotFollowed) {
   options.env = {"FIFO=" + ch.path(), "GO=" + go.path()};
   // Nothing from /tmp (hidden below): a shell main and the channels in /var/tmp.
   options.args = {"--", "sh", "-c", "echo ready > \"$FIFO\"; read x < \"$GO\"; exit 0"};
-  auto cinit = hard::StartWrapped(options, {"--tmpfs", "/run", "--tmpfs", "/tmp", "--mkdir", "/tmp/elsewhere",
-                                            "--symlink", "/tmp/elsewhere", "/run/cinit", "--symlink",
+  auto cinit = hard::StartWrapped(options, {"--tmpfs", "/run", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm", "--mkdir",
+                                            "/tmp/elsewhere", "--symlink", "/tmp/elsewhere", "/run/cinit",
+                                            "--symlink", "/tmp/elsewhere", "/dev/shm/cinit", "--symlink",
                                             "/tmp/elsewhere", "/tmp/cinit"});
   ASSERT_TRUE(cinit->started()) << cinit->error();
   ch.Watch(*cinit);
@@ -313,6 +314,64 @@ TEST(FaultState, DefaultStateDirsThatAreSymlinksAreNotFollowed) {
   EXPECT_EQ(StateWarnings(err), 1) << err;
   EXPECT_NE(err.find("/run/cinit: not a directory (a symlink is not followed)"), std::string::npos) << err;
   EXPECT_NE(err.find("/tmp/cinit: not a directory (a symlink is not followed)"), std::string::npos) << err;
+  EXPECT_NE(err.find("/dev/shm/cinit: not a directory (a symlink is not followed)"), std::string::npos) << err;
+}
+
+// /dev/shm/cinit (a tmpfs in Docker and Kubernetes) comes after /run/cinit
+// and before /tmp/cinit, for cinit and for `cinit status` alike.
+TEST(FaultState, DevShmIsTheFallbackBeforeTmp) {
+  CINIT_REQUIRE_ROOT();
+  BinariesOutsideTmp binaries;
+  TempDir dir;
+  Channel ch(dir);
+  Channel go(dir, "go");
+  Options options;
+  options.env = {"FIFO=" + ch.path(), "GO=" + go.path(), "D=" + dir.path()};
+  options.args = {"--", "sh", "-c",
+                  "\"$0\" status > \"$D/status.out\" 2>&1; echo ready > \"$FIFO\"; read x < \"$GO\"; exit 0",
+                  CinitPath()};
+  // /run/cinit is unusable (a symlink), /dev/shm and /tmp are fresh tmpfs.
+  auto cinit = hard::StartWrapped(options, {"--tmpfs", "/run", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm", "--mkdir",
+                                            "/tmp/elsewhere", "--symlink", "/tmp/elsewhere", "/run/cinit"});
+  ASSERT_TRUE(cinit->started()) << cinit->error();
+  ch.Watch(*cinit);
+  ASSERT_TRUE(ch.WaitForLine("ready")) << cinit->Describe();
+  std::string root = "/proc/" + std::to_string(cinit->pid()) + "/root";
+  EXPECT_EQ(access((root + "/dev/shm/cinit/state").c_str(), F_OK), 0) << "no state file in /dev/shm/cinit";
+  EXPECT_NE(access((root + "/tmp/cinit").c_str(), F_OK), 0) << "/tmp/cinit was used before /dev/shm/cinit";
+  EXPECT_NE(dir.Read("status.out").find("main main running"), std::string::npos) << dir.Read("status.out");
+  ASSERT_TRUE(go.Send("go"));
+  EXPECT_EQ(cinit->Wait().status(), 0) << cinit->Describe();
+  EXPECT_EQ(StateWarnings(cinit->Stderr()), 0) << cinit->Describe();
+}
+
+// --state-dir DIR is CINIT_STATE_DIR: cinit writes there, and `cinit status
+// --state-dir DIR` (or with CINIT_STATE_DIR) reads there.
+TEST(FaultState, StateDirOptionForCinitAndStatus) {
+  CINIT_REQUIRE_ROOT();
+  TempDir dir;
+  Channel ch(dir);
+  Channel go(dir, "go");
+  Options options;
+  options.env = {"FIFO=" + ch.path(), "GO=" + go.path(), "D=" + dir.path()};
+  options.args = {"--state-dir", dir.Path("st"), "--", "sh", "-c",
+                  "\"$0\" status --state-dir \"$D/st\" > \"$D/flag.out\" 2>&1; "
+                  "CINIT_STATE_DIR=\"$D/st\" \"$0\" status --live > \"$D/env.out\" 2>&1; echo \"live $?\" >> \"$D/env.out\"; "
+                  "\"$0\" status --state-dir \"$D/nowhere\" 2> \"$D/none.out\"; echo \"none $?\" >> \"$D/none.out\"; "
+                  "echo ready > \"$FIFO\"; read x < \"$GO\"",
+                  CinitPath()};
+  Cinit cinit(options);
+  ASSERT_TRUE(cinit.started()) << cinit.error();
+  ch.Watch(cinit);
+  ASSERT_TRUE(ch.WaitForLine("ready")) << cinit.Describe();
+  EXPECT_NE(dir.Read("st/state").find("main main running"), std::string::npos) << dir.Read("st/state");
+  EXPECT_NE(dir.Read("flag.out").find("main main running"), std::string::npos) << dir.Read("flag.out");
+  EXPECT_NE(dir.Read("env.out").find("live 0"), std::string::npos) << dir.Read("env.out");
+  EXPECT_NE(dir.Read("none.out").find("no state file in " + dir.Path("nowhere")), std::string::npos)
+      << dir.Read("none.out");
+  EXPECT_NE(dir.Read("none.out").find("none 1"), std::string::npos) << dir.Read("none.out");
+  ASSERT_TRUE(go.Send("go"));
+  EXPECT_EQ(cinit.Wait().status(), 0) << cinit.Describe();
 }
 
 }  // namespace

@@ -56,7 +56,7 @@ std::vector<BadCase> BadCases() {
       side("web -- sh -c 'echo", "quote"),
       side("web -- sh -c \"echo", "quote"),
       side("web -- true \\", "backslash"),
-      side("web -- " + Repeat("x", 33), "33"),
+      side("web -- " + Repeat("x", 257), "257 words (at most 256)"),
       // Options.
       side("web restrat=always -- true", "restrat"),
       side("web restart=sometimes -- true", "restart"),
@@ -106,9 +106,9 @@ std::vector<BadCase> BadCases() {
       {{}, {}, "just-a-word\n", "CONF:1", "just-a-word"},
       {{}, {}, "sidecar web -- sh -c 'unterminated\n", "CONF:1", "quote"},
   };
-  // Seventeen declarations: one too many; the 17th is the one named.
-  BadCase many{{}, {}, "", "--sidecar (argument 33)", "too many"};
-  for (int i = 2; i <= 17; ++i) {
+  // 65 declarations: one too many; the 65th is the one named.
+  BadCase many{{}, {}, "", "--sidecar (argument 129)", "(at most 64)"};
+  for (int i = 2; i <= 65; ++i) {
     many.args.push_back("--sidecar");
     many.args.push_back("s" + std::to_string(i) + " -- true");
   }

@@ -376,7 +376,7 @@ const BadCase kBadCases[] = {
     {S, "-- x", "missing NAME"},
     {S, "web --", "no command after '--'"},
     {S, "web -- '' arg", "empty command"},
-    {S, Many("web --", kMaxArgs + 1, "w"), "33 words"},
+    {S, Many("web --", kMaxArgs + 1, "w"), std::to_string(kMaxArgs + 1) + " words (at most " + std::to_string(kMaxArgs) + ")"},
     {S, "web restrat=always -- x", "'restrat=always' (did you mean 'restart='?)"},
     {S, "web crtical -- x", "did you mean 'critical'"},
     {S, "web bogus -- x", "unknown option 'bogus'"},

@@ -272,7 +272,7 @@ TEST(StatusFile, NoStateFile) {
   int code = 0;
   std::string err = Capture(2, [&] { code = RunStatusCommand(q, d.path.c_str()); });
   EXPECT_EQ(1, code);
-  EXPECT_EQ("cinit: no state file in " + d.path + ": is cinit running with CINIT_STATE_DIR=" + d.path + "?\n", err);
+  EXPECT_EQ("cinit: no state file in " + d.path + ": is cinit running with --state-dir " + d.path + " (or CINIT_STATE_DIR)?\n", err);
 }
 
 // A reader never sees a partial or mixed file while the writer replaces it.
