@@ -5,6 +5,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <new>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -114,9 +115,11 @@ void SendAnswer(HealthConn* c) {
 }
 
 void Answer(HealthServer* s, HealthConn* c, HttpParse parsed, const HttpRequest& req) {
-  static StatusTable table;  // static: the loop keeps large things off the stack
+  // Static, off the stack; constructed here into zeroed storage, so its
+  // default values (last_status -1) do not sit in the data section.
+  alignas(StatusTable) static unsigned char table_bytes[sizeof(StatusTable)];
+  StatusTable& table = *new (table_bytes) StatusTable;
   bool stopping = false;
-  table.count = 0;
   if (parsed == HttpParse::kComplete && s->snapshot) s->snapshot(s->ctx, &table, &stopping);
   static char out[kHealthBufSize];
   int n = AnswerHttp(parsed, req, table, stopping, out, sizeof out);

@@ -57,7 +57,7 @@ Storage<DeclTable> g_decls_storage;
 Arena g_arena;
 Credentials g_main_creds;
 Credentials g_decl_creds[kMaxDecls];
-Plan g_plan;
+Storage<Plan> g_plan_storage;
 char g_notify_env[64];
 
 }  // namespace
@@ -86,6 +86,7 @@ int main(int argc, char** argv, char** envp) {
   Inherited& g_inherited = *g_inherited_storage.Make();
   Options& g_options = *g_options_storage.Make();
   DeclTable& g_decls = *g_decls_storage.Make();
+  Plan& g_plan = *g_plan_storage.Make();
 
   Status parsed = ParseInvocation(argc, argv, envp, LoadConfigFile, &g_options, &g_decls, &g_arena);
   if (!parsed.ok) {

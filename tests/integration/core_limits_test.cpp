@@ -63,7 +63,9 @@ std::vector<int> OpenFds(pid_t pid) {
 }
 
 // 200 descriptors (socket activation with many listeners) reach the main,
-// and cinit itself closes them once the main has them.
+// and cinit itself closes them once the main has them. cinit opens its own
+// too (signalfd, health listener, inotify, a sidecar's log pipes, the state
+// file): the main sees exactly 0-2 and the 200, none of those.
 TEST(CoreLimits, TwoHundredInheritedDescriptorsReachTheMain) {
   CINIT_REQUIRE_ROOT();
   rlimit rl{};
@@ -83,7 +85,9 @@ TEST(CoreLimits, TwoHundredInheritedDescriptorsReachTheMain) {
     Options options = base;
     options.mode = mode;
     options.env = {"GO=" + go.path()};
-    options.args = {"--", "sh", "-c", "\"$0\" fds; read x < \"$GO\"", ProbePath()};
+    options.args = {"--health-listen", "127.0.0.1:" + std::to_string(FreeTcpPort()), "--watch", dir.Path("app.conf") + ":HUP",
+                    "--log-prefix", "--sidecar", "s -- sleep 3600",
+                    "--", "sh", "-c", "\"$0\" fds; read x < \"$GO\"", ProbePath()};
     Cinit cinit(options);
     ASSERT_TRUE(cinit.started()) << cinit.error();
     // cinit keeps none of the 200 once the main has started.
