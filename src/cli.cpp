@@ -7,7 +7,7 @@
 #include "signals.h"
 
 const char kUsage[] =
-    "usage: cinit [OPTIONS] [--] COMMAND [ARG...] | cinit status [--ready|--live] [NAME]\n"
+    "usage: cinit [OPTIONS] [--] COMMAND [ARG...] | cinit status [--state-dir DIR] [--ready|--live] [NAME]\n"
     "  -g, --pgroup            signal the main's group [CINIT_PGROUP=1]\n"
     "  -r, --rewrite SRC:DST   forward SRC as DST, 0 drops [CINIT_REWRITE]\n"
     "  -e, --remap-exit CODE   exit CODE counts as 0 [CINIT_REMAP_EXIT]\n"
@@ -22,6 +22,7 @@ const char kUsage[] =
     "      --watch PATH:SIG    SIG to the main when PATH changes [CINIT_WATCH]\n"
     "      --health-listen ADDR:PORT  /livez /readyz /status over HTTP [CINIT_HEALTH_LISTEN]\n"
     "      --ready notify      the main is ready on sd_notify READY=1 [CINIT_READY]\n"
+    "      --state-dir DIR     state file's directory, also for cinit status [CINIT_STATE_DIR]\n"
     "  -v, --verbose           more diagnostics [CINIT_VERBOSE=N]\n"
     "  -w, --warn-reaped       log reaped strangers [CINIT_WARN_REAPED=1]\n"
     "  -h, --help  -V, --version  -l, --license\n"
@@ -31,7 +32,7 @@ const char kUsage[] =
     "  stop-timeout= backoff= backoff-max= max-restarts= user= cwd= env= log=\n"
     "  watch= on-change= live= live-interval= live-failures= live-timeout=] -- ARGV\n"
     "Exit: the main's (128+N: signal N), 124 timeout, 125 usage, 126/127 exec.\n"
-    "State: CINIT_STATE_DIR. See cinit(1).\n";
+    "See cinit(1).\n";
 
 namespace {
 
@@ -399,7 +400,7 @@ Status ParseInvocation(int argc, char** argv, char** envp, ConfigLoader load_con
       else if (a.starts_with("--state-dir=")) o->state_dir = argv[i][12] ? argv[i] + 12 : nullptr;
       else if (a == "--live") o->status.live = true;
       else if (!a.empty() && a[0] != '-' && !o->status.name) o->status.name = argv[i];
-      else return Status::Fail("status: unexpected '%s': use cinit status [--ready | --live] [NAME]", argv[i]);
+      else return Status::Fail("status: unexpected '%s': use cinit status [--state-dir DIR] [--ready | --live] [NAME]", argv[i]);
     }
     if (o->status.ready && o->status.live) return Status::Fail("status: give --ready or --live, not both");
     return Ok();

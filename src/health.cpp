@@ -35,7 +35,7 @@ const char* Reason(int code) {
 struct Reply {
   int code = 200;
   bool json = false;
-  char body[kHealthBufSize - 256];  // the head needs less than 256 bytes
+  char body[kHealthAnswerSize - 256];  // the head needs less than 256 bytes
   int len = 0;
 };
 
@@ -121,7 +121,7 @@ void Answer(HealthServer* s, HealthConn* c, HttpParse parsed, const HttpRequest&
   StatusTable& table = *new (table_bytes) StatusTable;
   bool stopping = false;
   if (parsed == HttpParse::kComplete && s->snapshot) s->snapshot(s->ctx, &table, &stopping);
-  static char out[kHealthBufSize];
+  static char out[kHealthAnswerSize];
   int n = AnswerHttp(parsed, req, table, stopping, out, sizeof out);
   memcpy(c->buf, out, static_cast<size_t>(n));
   c->len = n;

@@ -28,7 +28,10 @@
 #include "units.h"
 
 constexpr int kHealthMaxConns = 16;
-constexpr int kHealthBufSize = 4096;      // the largest request; also room for any answer
+constexpr int kHealthBufSize = 4096;      // the largest request
+// Room for any answer: the head, and /status of a full table (a row is at
+// most 144 bytes of JSON). Only the part an answer uses is ever touched.
+constexpr int kHealthAnswerSize = 512 + 160 * (kMaxDecls + 1);
 constexpr Millis kHealthDeadline = 2000;  // from accept to the answer sent
 
 enum class HttpParse : uint8_t { kIncomplete, kComplete, kBad, kTooLarge };
@@ -46,7 +49,7 @@ struct HttpRequest {
 HttpParse ParseHttpRequest(const char* data, int len, int capacity, HttpRequest* out);
 
 // The whole answer (status line, headers, body; no body for HEAD) into buf;
-// returns its length (always fits kHealthBufSize). Pure.
+// returns its length (always fits kHealthAnswerSize). Pure.
 int AnswerHttp(HttpParse parsed, const HttpRequest& request, const StatusTable& table, bool stopping, char* buf,
                int size);
 
@@ -67,7 +70,7 @@ struct HealthConn {
   bool answering = false;
   Millis deadline = 0;
   uint64_t seq = 0;     // accept order: the lowest is evicted first
-  char buf[kHealthBufSize];
+  char buf[kHealthAnswerSize];  // the request, then the answer
 };
 
 struct HealthServer {

@@ -108,7 +108,10 @@ int main(int argc, char** argv, char** envp) {
       LOG_WARN("unknown variable %.*s ignored; did you mean %s?", static_cast<int>(strchr(*e, '=') - *e), *e, closest);
   }
   // The mask, dispositions and environment the children must see as if
-  // cinit were not there. After parsing: this removes CINIT_* from envp.
+  // cinit were not there. After parsing and reading NOTIFY_SOCKET: this
+  // removes CINIT_* and NOTIFY_SOCKET from envp.
+  const char* upward = getenv("NOTIFY_SOCKET");
+  if (upward && *upward) g_plan.notify_upward = upward;
   CaptureInherited(envp, original, &g_inherited);
 
   // Every user is resolved before anything starts: a typo is a usage error.
@@ -161,8 +164,6 @@ int main(int argc, char** argv, char** envp) {
     g_plan.notify_fd = fd.value;
     g_plan.notify_env = g_notify_env;
   }
-  const char* upward = getenv("NOTIFY_SOCKET");
-  if (upward && *upward) g_plan.notify_upward = upward;
 
   g_plan.pid1 = getpid() == 1;
   if (!g_plan.pid1 && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)

@@ -34,7 +34,7 @@ StatusTable Sample() {
 std::string Answer(const std::string& request, const StatusTable& t, bool stopping = false) {
   HttpRequest req;
   HttpParse p = Parse(request, &req);
-  char buf[kHealthBufSize];
+  char buf[kHealthAnswerSize];
   int n = AnswerHttp(p, req, t, stopping, buf, sizeof buf);
   return std::string(buf, static_cast<size_t>(n));
 }
@@ -171,7 +171,7 @@ TEST(HealthRouter, ErrorsAndHead) {
 
 TEST(HealthJson, SameFieldsAsTheStateFile) {
   StatusTable t = Sample();
-  char buf[kHealthBufSize];
+  char buf[kHealthAnswerSize];
   int n = FormatStatusJson(t, false, buf, sizeof buf);
   EXPECT_EQ(
       "{\"ready\":true,\"live\":true,\"stopping\":false,\"processes\":["
