@@ -50,18 +50,6 @@ TEST(CoreLimits, FiveThousandVariablesReachASidecarWithItsOverrides) {
   EXPECT_EQ(cinit.Wait().status(), 0) << cinit.Describe();
 }
 
-std::vector<int> OpenFds(pid_t pid) {
-  std::vector<int> fds;
-  std::string dir = "/proc/" + std::to_string(pid) + "/fd";
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d))
-      if (e->d_name[0] != '.') fds.push_back(atoi(e->d_name));
-    closedir(d);
-  }
-  std::sort(fds.begin(), fds.end());
-  return fds;
-}
-
 // 200 descriptors (socket activation with many listeners) reach the main,
 // and cinit itself closes them once the main has them. cinit opens its own
 // too (signalfd, health listener, inotify, a sidecar's log pipes, the state

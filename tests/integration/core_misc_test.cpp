@@ -102,18 +102,6 @@ TEST(CoreMisc, ChildGetsOnlyPassedDescriptors) {
   close(b);
 }
 
-std::vector<int> OpenFds(pid_t pid) {
-  std::vector<int> fds;
-  std::string dir = "/proc/" + std::to_string(pid) + "/fd";
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d))
-      if (e->d_name[0] != '.') fds.push_back(atoi(e->d_name));
-    closedir(d);
-  }
-  std::sort(fds.begin(), fds.end());
-  return fds;
-}
-
 TEST(CoreMisc, CinitClosesPassedDescriptorsAndMovesToRoot) {
   CINIT_REQUIRE_ROOT();
   TempDir dir;

@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -184,6 +185,18 @@ std::string SubreaperUnavailable() {
   if (theirs < 0 || ours < 0 || theirs == ours) return "";
   return CinitPath() + " is built for another architecture (ELF machine " + std::to_string(theirs) +
          ") and runs under qemu-user, which does not emulate PR_SET_CHILD_SUBREAPER";
+}
+
+std::vector<int> OpenFds(pid_t pid) {
+  std::vector<int> fds;
+  std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d))
+      if (e->d_name[0] != '.') fds.push_back(atoi(e->d_name));
+    closedir(d);
+  }
+  std::sort(fds.begin(), fds.end());
+  return fds;
 }
 
 std::string ProbePath() {

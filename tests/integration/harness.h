@@ -49,6 +49,8 @@ constexpr Ms kDefaultTimeout{10000};
 std::string CinitPath();
 // The helper program built from helpers/probe.cpp.
 std::string ProbePath();
+// The descriptors open in process pid, sorted (empty if it is gone).
+std::vector<int> OpenFds(pid_t pid);
 
 // PID namespaces, mounts and --user need root; say so instead of failing.
 #define CINIT_REQUIRE_ROOT()                                                   \
