@@ -11,6 +11,7 @@ namespace cinit_test {
 namespace {
 
 void ExpectConfigRefused(const std::string& path) {
+  CINIT_REQUIRE_SUBREAPER();
   TempDir dir;
   Options options;
   options.mode = Mode::kSubreaper;

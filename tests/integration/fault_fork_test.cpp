@@ -82,6 +82,7 @@ TEST(FaultFork, MainCannotBeForkedInPidsCgroup) {
 // subreaper, where no namespace teardown would hide a leftover process.
 TEST(FaultFork, SidecarIsStoppedWhenMainCannotBeForked) {
   CINIT_REQUIRE_ROOT();
+  CINIT_REQUIRE_SUBREAPER();
   PidsCgroup cg;
   if (!cg.ok()) GTEST_SKIP() << cg.why();
   ASSERT_TRUE(cg.SetMax("2"));  // cinit and the sidecar
@@ -209,6 +210,7 @@ TEST(FaultFork, SidecarNotForkableAtStartupIsBoundedByReadyTimeout) {
 // aborted with 124 (SPEC §5), the main never starts, nothing is left.
 TEST(FaultFork, CriticalSidecarNotForkableAtStartupAbortsWith124) {
   CINIT_REQUIRE_ROOT();
+  CINIT_REQUIRE_SUBREAPER();
   PidsCgroup cg;
   if (!cg.ok()) GTEST_SKIP() << cg.why();
   ASSERT_TRUE(cg.SetMax("1"));

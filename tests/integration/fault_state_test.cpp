@@ -78,6 +78,7 @@ TEST(FaultState, ReadOnlyStateDirWarnsOnce) {
 }
 
 TEST(FaultState, MissingStateDirIsCreated) {
+  CINIT_REQUIRE_SUBREAPER();
   TempDir dir;
   Options options;
   options.mode = Mode::kSubreaper;
@@ -92,6 +93,7 @@ TEST(FaultState, MissingStateDirIsCreated) {
 }
 
 TEST(FaultState, StateDirWithMissingParentWarnsOnce) {
+  CINIT_REQUIRE_SUBREAPER();
   TempDir dir;
   Options options;
   options.mode = Mode::kSubreaper;
@@ -105,6 +107,7 @@ TEST(FaultState, StateDirWithMissingParentWarnsOnce) {
 // CINIT_STATE_DIR itself is a symlink (to a directory someone else
 // controls): refused, not followed.
 TEST(FaultState, StateDirThatIsASymlinkIsNotFollowed) {
+  CINIT_REQUIRE_SUBREAPER();
   TempDir dir;
   ASSERT_EQ(mkdir(dir.Path("elsewhere").c_str(), 0755), 0);
   ASSERT_EQ(symlink(dir.Path("elsewhere").c_str(), dir.Path("link").c_str()), 0);
@@ -122,6 +125,7 @@ TEST(FaultState, StateDirThatIsASymlinkIsNotFollowed) {
 // cinit starts: each is replaced, nothing is written through them, and the
 // state file ends up a regular 0644 file.
 TEST(FaultState, TrapsPlantedInStateDirAreReplacedNotFollowed) {
+  CINIT_REQUIRE_SUBREAPER();
   struct Trap {
     const char* name;
     std::function<void(const TempDir&)> plant;
@@ -164,6 +168,7 @@ TEST(FaultState, TrapsPlantedInStateDirAreReplacedNotFollowed) {
 // The same traps planted while cinit runs (between two writes): still
 // nothing written through them.
 TEST(FaultState, SymlinksPlantedWhileRunningAreNotFollowed) {
+  CINIT_REQUIRE_SUBREAPER();
   TempDir dir;
   dir.Write("victim1", "precious 1\n");
   dir.Write("victim2", "precious 2\n");
@@ -203,6 +208,7 @@ TEST(FaultState, SymlinksPlantedWhileRunningAreNotFollowed) {
 // non-empty directory now sits at its name): every later write fails, and
 // cinit warns once and goes on. No state.new is left behind.
 TEST(FaultState, StateFileThatCannotBeReplacedWarnsOnce) {
+  CINIT_REQUIRE_SUBREAPER();
   TempDir dir;
   Options options;
   options.mode = Mode::kSubreaper;

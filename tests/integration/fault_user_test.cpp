@@ -137,6 +137,7 @@ TEST(FaultUser, NumericUserNeedsNoPasswd) {
 // and the main is unaffected.
 TEST(FaultUser, UserSwitchFailureBeforeExec) {
   CINIT_REQUIRE_ROOT();
+  CINIT_REQUIRE_SUBREAPER();
   TempDir dir;
   ASSERT_EQ(chmod(dir.path().c_str(), 0777), 0);
   Options options;

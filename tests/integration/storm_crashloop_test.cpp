@@ -42,6 +42,7 @@ Row ReadRow(const TempDir& dir) {
 }
 
 TEST(StormCrashLoop, ThousandRestartsKeepMemoryAndDescriptors) {
+  CINIT_REQUIRE_SUBREAPER();
   TempDir dir;
   Channel ch(dir);
   Options options;
