@@ -14,7 +14,7 @@
 //     exactly when an incomplete head fills the capacity;
 //   - a verdict on a prefix holds for the whole (kBad and kComplete stick);
 //   - the answer is one well-formed HTTP/1.1 response within
-//     kHealthBufSize, 400 for kBad, 431 for kTooLarge, Content-Length true,
+//     kHealthAnswerSize, 400 for kBad, 431 for kTooLarge, Content-Length true,
 //     no body for HEAD, and /status JSON complete even for a full table.
 //
 // Input: the first byte holds flags (bit 0: the buffer's capacity is the
@@ -131,9 +131,9 @@ const StatusTable& FullTable() {
 }
 
 void CheckAnswer(HttpParse parsed, const HttpRequest& req, bool stopping) {
-  static char buf[kHealthBufSize];
+  static char buf[kHealthAnswerSize];
   int n = AnswerHttp(parsed, req, FullTable(), stopping, buf, sizeof buf);
-  FUZZ_REQUIRE(n > 0 && n <= kHealthBufSize);
+  FUZZ_REQUIRE(n > 0 && n <= kHealthAnswerSize);
   std::string_view a(buf, static_cast<size_t>(n));
   FUZZ_REQUIRE(a.substr(0, 9) == "HTTP/1.1 " && a.size() > 13 && a[12] == ' ');
   int code = std::stoi(std::string(a.substr(9, 3)));
