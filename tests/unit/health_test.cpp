@@ -1,4 +1,5 @@
 #include "health.h"
+#include "status_row.h"
 
 #include <gtest/gtest.h>
 
@@ -11,20 +12,9 @@ HttpParse Parse(const std::string& text, HttpRequest* req, int capacity = kHealt
   return ParseHttpRequest(text.data(), static_cast<int>(text.size()), capacity, req);
 }
 
-StatusRow Row(const char* name, ProcKind kind, ProcState state, pid_t pid, bool ready, int last = -1) {
-  StatusRow r;
-  strcpy(r.name, name);
-  r.kind = kind;
-  r.state = state;
-  r.pid = pid;
-  r.ready = ready;
-  r.last_status = last;
-  return r;
-}
-
 StatusTable Sample() {
   StatusTable t;
-  t.rows[0] = Row("migrate", ProcKind::kInit, ProcState::kExited, 0, false, 0);
+  t.rows[0] = Row("migrate", ProcKind::kInit, ProcState::kExited, 0, false, 0, 0);
   t.rows[1] = Row("proxy", ProcKind::kSidecar, ProcState::kRunning, 12, true);
   t.rows[2] = Row("main", ProcKind::kMain, ProcState::kRunning, 7, true);
   t.count = 3;
@@ -192,7 +182,7 @@ TEST(HealthJson, FullTableFitsTheBuffer) {
   StatusTable t;
   t.count = kMaxDecls + 1;
   for (int i = 0; i < t.count; i++) {
-    t.rows[i] = Row("x", ProcKind::kSidecar, ProcState::kStopping, 2147483647, false, 255);
+    t.rows[i] = Row("x", ProcKind::kSidecar, ProcState::kStopping, 2147483647, false, 0, 255);
     memset(t.rows[i].name, 'n', kMaxNameLen);
     t.rows[i].restarts = 4294967295u;
   }

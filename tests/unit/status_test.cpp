@@ -1,6 +1,7 @@
 // The state file and "cinit status": text format, probe answers, and the
 // file system side (atomic replace, symlinks, unusable directories).
 #include "status.h"
+#include "status_row.h"
 
 #include <gtest/gtest.h>
 
@@ -17,19 +18,6 @@
 #include <unistd.h>
 
 namespace {
-
-StatusRow Row(const char* name, ProcKind kind, ProcState state, pid_t pid, bool ready, uint32_t restarts = 0,
-              int last = -1) {
-  StatusRow r;
-  snprintf(r.name, sizeof r.name, "%s", name);
-  r.kind = kind;
-  r.state = state;
-  r.pid = pid;
-  r.ready = ready;
-  r.restarts = restarts;
-  r.last_status = last;
-  return r;
-}
 
 std::string Format(const StatusTable& t) {
   char buf[kStatusTextSize];
