@@ -40,17 +40,25 @@ set -uo pipefail
 [ $# -gt 0 ] && [ $(($# % 2)) = 0 ] || { echo "usage: canary.sh BINARY SYMBOLS [BINARY SYMBOLS]..." >&2; exit 2; }
 command -v readelf >/dev/null || { echo "canary: SKIP: readelf not found (apt-get install binutils)"; exit 77; }
 failed=0 checked=0
+# A seed from the caller's environment would fix the canary of foreign runs.
+unset QEMU_RAND_SEED
 
 # Hex bytes ("8c 00 c9 ...") of N bytes of process PID's memory at ADDR.
+# (od cannot skip to ADDR in /proc/PID/mem itself: it reads to skip.)
 mem() { # pid addr n
-  dd if="/proc/$1/mem" bs="$3" count=1 iflag=skip_bytes skip="$2" 2>/dev/null | od -An -v -tx1 | tr -s ' \n' ' ' | sed 's/^ //; s/ $//'
+  local b
+  b=$(dd if="/proc/$1/mem" bs="$3" count=1 iflag=skip_bytes skip="$2" 2>/dev/null | od -An -v -tx1)
+  echo $b
 }
 # Hex bytes of N bytes of FILE at OFFSET.
 filebytes() { # file offset n
-  od -An -v -tx1 -j "$2" -N "$3" "$1" | tr -s ' \n' ' ' | sed 's/^ //; s/ $//'
+  local b
+  b=$(od -An -v -tx1 -j "$2" -N "$3" "$1")
+  echo $b
 }
-# The little-endian word of the hex bytes given, as 0x...
-le() { local r="" b; for b in "$@"; do r=$b$r; done; echo "0x$r"; }
+# LE = the little-endian word of the hex bytes given (no subshell: it runs
+# in loops).
+le() { local r="" b; for b in "$@"; do r=$b$r; done; LE=$((0x$r)); }
 
 # One run: starts BINARY, waits for its child, sets GUARD and CONTROL (hex
 # bytes), NATIVE (1 if the kernel runs it itself), RANDOM_BYTES and TCB
@@ -64,7 +72,7 @@ run_once() { # bin (extra environment in RUN_ENV)
   # Poll (deadline 20 s: qemu under load) until cinit started its child:
   # by then its start code has set the canary.
   for ((i = 0; i < 1000; i++)); do
-    kids=$(cat "/proc/$pid/task/$pid/children" 2>/dev/null) || break
+    read -r kids <"/proc/$pid/task/$pid/children" 2>/dev/null || [ -e "/proc/$pid/task/$pid" ] || break
     [ -n "$kids" ] && break
     sleep 0.02
   done
@@ -84,7 +92,8 @@ run_once() { # bin (extra environment in RUN_ENV)
         # AT_RANDOM (25) in the auxiliary vector: pairs of words.
         local aux=($(od -An -v -tx1 -w"$((2 * W))" "/proc/$pid/auxv")) at=""
         for ((i = 0; i + 2 * W <= ${#aux[@]}; i += 2 * W)); do
-          if (( $(le "${aux[@]:i:W}") == 25 )); then at=$(le "${aux[@]:i+W:W}"); break; fi
+          le "${aux[@]:i:W}"
+          if ((LE == 25)); then le "${aux[@]:i+W:W}"; at=$LE; break; fi
         done
         [ -n "$at" ] && RANDOM_BYTES=$(mem "$pid" $((at)) "$W")
         if [ -n "$TLS_AT" ]; then
@@ -92,7 +101,8 @@ run_once() { # bin (extra environment in RUN_ENV)
           # the canary is 5 words further (x86_64 0x28, i386 0x14).
           tls=($(mem "$pid" $((base + TLS_AT)) "$TLS_SIZE"))
           for ((i = 0; i + 6 * W <= ${#tls[@]}; i += W)); do
-            if (( $(le "${tls[@]:i:W}") == base + TLS_AT + i )); then
+            le "${tls[@]:i:W}"
+            if ((LE == base + TLS_AT + i)); then
               TCB="${tls[*]:i+5*W:W}"; break
             fi
           done
