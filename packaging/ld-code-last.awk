@@ -12,7 +12,12 @@
 # which ends it on a page), moved behind .bss; it gets its own segment, so
 # no page of it holds writable data. Exits 1 when the script does not have
 # the expected shape, so a new binutils cannot silently link something else.
-BEGIN { state = 0; n = 0; r = 0 }
+BEGIN {
+  state = 0; n = 0; r = 0
+  next_page = "  . = ALIGN(CONSTANT (MAXPAGESIZE)) + (. & (CONSTANT (MAXPAGESIZE) - 1));"
+  common_page = "  . = ALIGN(CONSTANT (COMMONPAGESIZE));"
+  code_before_data = (place == "before-data")
+}
 state == 0 && /^  \. = ALIGN\(CONSTANT \(MAXPAGESIZE\)\);$/ { state = 1; next }
 state == 1 && /^  \. = ALIGN\(CONSTANT \(MAXPAGESIZE\)\);$/ { state = 2; next }
 state == 1 { code[n++] = $0; next }
@@ -21,7 +26,15 @@ state == 2 { next }
 state == 3 && /DATA_SEGMENT_ALIGN/ {
   # The data (after the RELRO block) starts on the next page, at the same
   # offset within the page: a new segment without padding in the file.
-  print "  . = ALIGN(CONSTANT (MAXPAGESIZE)) + (. & (CONSTANT (MAXPAGESIZE) - 1));"
+  if (code_before_data) {
+    print next_page; print common_page
+    for (i = 0; i < n; i++) print code[i]
+    print next_page; print common_page
+  } else print next_page
+  # ld ends RELRO on a MAXPAGESIZE boundary, in memory and so in the file:
+  # up to 64 KiB of zeros on aarch64. On a fresh MAXPAGESIZE page of its
+  # own, RELRO only needs to end on a COMMONPAGESIZE boundary.
+  if (sub(/DATA_SEGMENT_ALIGN \(CONSTANT \(MAXPAGESIZE\), CONSTANT \(COMMONPAGESIZE\)\)/, "DATA_SEGMENT_ALIGN (CONSTANT (COMMONPAGESIZE), CONSTANT (COMMONPAGESIZE))")) dsa = 1
   relro[r++] = $0; state = 4; next
 }
 state == 4 { relro[r++] = $0; if ($0 ~ /DATA_SEGMENT_RELRO_END/) state = 5; next }
@@ -34,12 +47,17 @@ state == 5 && $0 ~ /^    \*\(\.data \.data\.\* \.gnu\.linkonce\.d\.\*\)$/ {
   next
 }
 state == 5 && /DATA_SEGMENT_END/ {
+  # RELRO from a fresh page on, at _edata's offset within it (the end of
+  # the data in the file, as .bss takes no room there).
+  print "  . = ALIGN(CONSTANT (MAXPAGESIZE)) + (_edata & (CONSTANT (MAXPAGESIZE) - 1));"
   for (i = 0; i < r; i++) print relro[i]
   print
-  print "  . = ALIGN(CONSTANT (MAXPAGESIZE));"
-  for (i = 0; i < n; i++) print code[i]
+  if (!code_before_data) {
+    print next_page
+    for (i = 0; i < n; i++) print code[i]
+  }
   state = 6
   next
 }
 { print }
-END { if (state != 6 || n == 0 || r < 2 || !datarule) { print "ld-code-last.awk: unexpected linker script (state " state ")" > "/dev/stderr"; exit 1 } }
+END { if (state != 6 || n == 0 || r < 2 || !datarule || !dsa) { print "ld-code-last.awk: unexpected linker script (state " state ")" > "/dev/stderr"; exit 1 } }

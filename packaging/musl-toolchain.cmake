@@ -105,25 +105,29 @@ if(CINIT_ARCH STREQUAL armhf)
   string(APPEND CMAKE_EXE_LINKER_FLAGS_INIT " -Wl,-z,max-page-size=4096")
 endif()
 # File layout: GNU ld puts the code between the read-only data and the data;
-# with -z separate-code each of the three boundaries is padded to a page in
-# the file. packaging/ld-code-last.awk moves the code behind the data in ld's
-# own default script, leaving one padded boundary (README "Decisions").
-# Not on ppc64le: musl's powerpc64 _start loads the offset from itself to
+# with -z separate-code each of the three boundaries is padded to a
+# MAXPAGESIZE page in the file (64 KiB on aarch64 and ppc64le).
+# packaging/ld-code-last.awk reorders ld's own default script: segments
+# start on a fresh MAXPAGESIZE page in memory, so the binary loads on any
+# page size up to it, but are only padded to 4 KiB in the file (README
+# "Decisions", file layout). The code goes last; on ppc64le before the
+# data instead: musl's powerpc64 _start loads the offset from itself to
 # _DYNAMIC as an unsigned 32-bit word (lwz), so _DYNAMIC must lie above the
 # code there (below it, the start code jumps 4 GiB off and crashes).
-unset(CINIT_LINKER_SCRIPT)
-if(NOT CINIT_ARCH STREQUAL ppc64le)
-  execute_process(COMMAND ${CINIT_GXX} -print-prog-name=ld OUTPUT_VARIABLE CINIT_LD OUTPUT_STRIP_TRAILING_WHITESPACE)
-  execute_process(COMMAND ${CINIT_LD} -static -pie --no-dynamic-linker -z text -z relro -z now -z separate-code -z noexecstack --verbose
-                  COMMAND sed -n "/^=====/,/^=====/{/^=====/!p}"
-                  COMMAND awk -f ${CMAKE_CURRENT_LIST_DIR}/ld-code-last.awk
-                  OUTPUT_FILE ${CMAKE_BINARY_DIR}/cinit-code-last.ld RESULTS_VARIABLE rcs)
-  if(NOT rcs MATCHES "^0;0;0$")
-    message(FATAL_ERROR "cinit: cannot make the linker script from `${CINIT_LD} --verbose` (exit codes ${rcs}): check binutils for ${CINIT_ARCH} (apt-get install binutils-${CINIT_GNU})")
-  endif()
-  # CMakeLists.txt links cinit with it (-T).
-  set(CINIT_LINKER_SCRIPT ${CMAKE_BINARY_DIR}/cinit-code-last.ld)
+set(CINIT_CODE_PLACE last)
+if(CINIT_ARCH STREQUAL ppc64le)
+  set(CINIT_CODE_PLACE before-data)
 endif()
+execute_process(COMMAND ${CINIT_GXX} -print-prog-name=ld OUTPUT_VARIABLE CINIT_LD OUTPUT_STRIP_TRAILING_WHITESPACE)
+execute_process(COMMAND ${CINIT_LD} -static -pie --no-dynamic-linker -z text -z relro -z now -z separate-code -z noexecstack --verbose
+                COMMAND sed -n "/^=====/,/^=====/{/^=====/!p}"
+                COMMAND awk -v place=${CINIT_CODE_PLACE} -f ${CMAKE_CURRENT_LIST_DIR}/ld-code-last.awk
+                OUTPUT_FILE ${CMAKE_BINARY_DIR}/cinit-code-last.ld RESULTS_VARIABLE rcs)
+if(NOT rcs MATCHES "^0;0;0$")
+  message(FATAL_ERROR "cinit: cannot make the linker script from `${CINIT_LD} --verbose` (exit codes ${rcs}): check binutils for ${CINIT_ARCH} (apt-get install binutils-${CINIT_GNU})")
+endif()
+# CMakeLists.txt links cinit with it (-T).
+set(CINIT_LINKER_SCRIPT ${CMAKE_BINARY_DIR}/cinit-code-last.ld)
 # Tells CMakeLists.txt that the toolchain links the static PIE itself.
 set(CINIT_STATIC_PIE_BY_TOOLCHAIN ON)
 # GoogleTest is built for glibc: the musl build makes the binary only

@@ -4,7 +4,8 @@
 #   static PIE      ELF type DYN (position independent), no PT_INTERP, no NEEDED
 #   full RELRO      a PT_GNU_RELRO segment, and BIND_NOW (FLAGS) or NOW (FLAGS_1)
 #   separate code   an R+X PT_LOAD, a read-only PT_LOAD, none both writable and executable,
-#                   and no page of the file mapped by the code and by another PT_LOAD
+#                   and no 4 KiB page of the file mapped by the code and by another PT_LOAD;
+#                   and loadable with pages as large as the segments' alignment
 #   NX stack        PT_GNU_STACK present and not executable
 #   stack canaries  __stack_chk_fail in the symbol table (the one symbol kept)
 # For a binary this machine runs natively it also checks that RELRO is
@@ -27,21 +28,35 @@ for bin in "$@"; do
   grep -qx 'RE' <<<"$loads" || bad+=("no R+X PT_LOAD of its own (code not separate)")
   grep -qx 'R' <<<"$loads" || bad+=("no read-only PT_LOAD (read-only data mapped with the code)")
   grep -Eq 'W.*E|RWE' <<<"$loads" && bad+=("a PT_LOAD is writable and executable")
-  # No page (of the segments' alignment, the largest page the binary is
-  # made for) of the file is mapped both by the code and by another segment.
-  segs=(); while read -r off fsz al fl; do segs+=("$((off)) $((fsz)) $((al)) $fl"); done \
-    < <(awk '$1=="LOAD" {f=""; for (i=7;i<NF;i++) f=f $i; print $2, $5, $NF, f}' <<<"$l")
-  shared=""
+  # No 4 KiB page of the file is mapped both by the code and by another
+  # segment (4 KiB: the smallest page of every architecture's kernels;
+  # README "Decisions", file layout). And each segment may be loaded with
+  # pages as large as its alignment (64 KiB on aarch64 and ppc64le): its
+  # offset and address agree modulo the alignment, and no two segments
+  # share a page of that size in memory (the later mapping would replace
+  # part of the earlier one, with its own permissions).
+  segs=(); while read -r off va fsz msz al fl; do segs+=("$((off)) $((va)) $((fsz)) $((msz)) $((al)) $fl"); done \
+    < <(awk '$1=="LOAD" {f=""; for (i=7;i<NF;i++) f=f $i; print $2, $3, $5, $6, $NF, f}' <<<"$l")
+  shared=""; congruent=1; overlap=""
   for c in "${segs[@]}"; do
-    read -r coff csz cal cfl <<<"$c"
-    [[ "$cfl" == *E* ]] || continue
+    read -r coff cva csz cmsz cal cfl <<<"$c"
+    (( coff % cal == cva % cal )) || congruent=""
     for o in "${segs[@]}"; do
-      read -r ooff osz _ ofl <<<"$o"
-      [ "$o" = "$c" ] || [ "$osz" = 0 ] && continue
-      (( (ooff + osz - 1) / cal >= coff / cal && ooff / cal <= (coff + csz - 1) / cal )) && shared=1
+      [ "$o" = "$c" ] && continue
+      read -r ooff ova osz omsz _ ofl <<<"$o"
+      (( (ova + omsz - 1) / cal >= cva / cal && ova / cal <= (cva + cmsz - 1) / cal )) && overlap=1
+      [[ "$cfl" == *E* ]] && [ "$osz" != 0 ] || continue
+      (( (ooff + osz - 1) / 4096 >= coff / 4096 && ooff / 4096 <= (coff + csz - 1) / 4096 )) && shared=1
     done
   done
-  [ -z "$shared" ] || bad+=("a page of the file is mapped both as code and as data (not separate code)")
+  [ -z "$shared" ] || bad+=("a 4 KiB page of the file is mapped both as code and as data (not separate code)")
+  [ -n "$congruent" ] || bad+=("a PT_LOAD's offset and address differ modulo its alignment (does not load)")
+  # aarch64 and ppc64le kernels may use 64 KiB pages.
+  case "$(awk '/Machine:/ {print $2}' <<<"$h")" in
+    AArch64 | PowerPC64)
+      for c in "${segs[@]}"; do read -r _ _ _ _ cal _ <<<"$c"; ((cal >= 65536)) || { bad+=("a PT_LOAD aligned for pages of $cal bytes: does not load on a 64 KiB-page kernel"); break; }; done ;;
+  esac
+  [ -z "$overlap" ] || bad+=("two PT_LOADs share a page of their alignment in memory (would not load on a kernel with pages that large)")
   stack=$(awk '$1=="GNU_STACK" {f=""; for (i=7;i<NF;i++) f=f $i; print f}' <<<"$l")
   [ -n "$stack" ] || bad+=("no PT_GNU_STACK (the stack would be executable)")
   [[ "$stack" == *E* ]] && bad+=("PT_GNU_STACK is executable")
