@@ -2,16 +2,21 @@
 # `ld --verbose`) for a smaller file with the same hardening (README
 # "Decisions", file layout). Input: the script of -pie -z relro -z now
 # -z separate-code, whose order is headers, code, read-only data, RELRO
-# data, data, .bss: with separate code, three page boundaries padded in the
-# file. Output order:
+# data, data, .bss: with separate code, three boundaries padded in the
+# file to a MAXPAGESIZE page (64 KiB on aarch64 and ppc64le). Output order:
 #   headers and read-only data                     R
-#   data and .bss, from the next page on           RW   (no file padding)
-#   RELRO data, ending on a page boundary          RW   (the one padding)
-#   code, from that page boundary on               R E  (last: no padding)
-# The RELRO block is ld's own (DATA_SEGMENT_ALIGN ... DATA_SEGMENT_RELRO_END,
-# which ends it on a page), moved behind .bss; it gets its own segment, so
-# no page of it holds writable data. Exits 1 when the script does not have
-# the expected shape, so a new binutils cannot silently link something else.
+#   [code, with -v place=before-data (ppc64le)]    R E  (from a 4 KiB boundary)
+#   data and .bss                                  RW
+#   RELRO data, ending on a COMMONPAGESIZE page    RW
+#   code, last (default)                           R E  (from that boundary)
+# Every segment starts on a fresh MAXPAGESIZE page in memory, at the offset
+# within the page where the file has got to: no two segments share a page
+# on any kernel, and the file is padded only to COMMONPAGESIZE (4 KiB),
+# where code begins or ends, and where RELRO ends. The RELRO block is ld's
+# own (DATA_SEGMENT_ALIGN ... DATA_SEGMENT_RELRO_END), moved behind .bss,
+# in a segment of its own, so no page of it holds writable data. Exits 1
+# when the script does not have the expected shape, so a new binutils
+# cannot silently link something else.
 BEGIN {
   state = 0; n = 0; r = 0
   next_page = "  . = ALIGN(CONSTANT (MAXPAGESIZE)) + (. & (CONSTANT (MAXPAGESIZE) - 1));"
