@@ -7,6 +7,7 @@
 #include <cstring>
 #include <new>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -97,6 +98,7 @@ void Drop(HealthConn* c) {
   c->len = 0;
   c->sent = 0;
   c->answering = false;
+  c->drained = false;
   c->deadline = 0;
 }
 
@@ -105,7 +107,13 @@ void Drop(HealthConn* c) {
 void SendAnswer(HealthConn* c) {
   while (c->sent < c->len) {
     // MSG_NOSIGNAL: a peer that went away is an error here, not a SIGPIPE.
-    ssize_t n = send(c->fd, c->buf + c->sent, static_cast<size_t>(c->len - c->sent), MSG_NOSIGNAL);
+    // MSG_MORE: the answer waits in the socket for the close that follows,
+    // which sends it with the FIN in one segment: the client is woken once,
+    // not twice, and that wake-up is most of what a probe costs cinit. Not
+    // when the client sent more than was read (431): that close resets the
+    // connection and would throw the held answer away.
+    int more = c->drained ? MSG_MORE : 0;
+    ssize_t n = send(c->fd, c->buf + c->sent, static_cast<size_t>(c->len - c->sent), MSG_NOSIGNAL | more);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;  // POLLOUT comes back here
     if (n <= 0) break;
@@ -133,25 +141,26 @@ void Answer(HealthServer* s, HealthConn* c, HttpParse parsed, const HttpRequest&
 // Reads what has arrived; answers once the request is complete (or cannot
 // be one).
 void ReadRequest(HealthServer* s, HealthConn* c) {
-  bool eof = false;
-  while (c->len < kHealthBufSize) {
-    ssize_t n = recv(c->fd, c->buf + c->len, static_cast<size_t>(kHealthBufSize - c->len), 0);
+  HttpRequest req;
+  HttpParse parsed = HttpParse::kIncomplete;
+  // Parsed after each read: a complete request is answered at once, without
+  // the read that would only say nothing more has come.
+  while (parsed == HttpParse::kIncomplete) {
+    size_t room = static_cast<size_t>(kHealthBufSize - c->len);
+    ssize_t n = recv(c->fd, c->buf + c->len, room, 0);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-    if (n < 0) {
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;  // POLLIN comes back here
+    // An error, or half-closed with the request incomplete: what came is
+    // all there will be.
+    if (n <= 0) {
       Drop(c);
       return;
     }
-    if (n == 0) {
-      eof = true;  // half-closed: what came is all there will be
-      break;
-    }
     c->len += static_cast<int>(n);
+    c->drained = static_cast<size_t>(n) < room;  // nothing else had come
+    parsed = ParseHttpRequest(c->buf, c->len, kHealthBufSize, &req);
   }
-  HttpRequest req;
-  HttpParse parsed = ParseHttpRequest(c->buf, c->len, kHealthBufSize, &req);
-  if (parsed != HttpParse::kIncomplete) Answer(s, c, parsed, req);
-  else if (eof) Drop(c);
+  Answer(s, c, parsed, req);
 }
 
 }  // namespace
@@ -261,6 +270,11 @@ Result<int> HealthListen(const uint8_t* addr, bool ipv6, uint16_t port) {
   if (fd < 0) return Result<int>::Fail("cannot create a socket: %s", strerror(errno));
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  // The kernel keeps a new connection to itself until its request has come
+  // (at most about a second, then it hands it over anyway): one wake-up of
+  // the loop then accepts, reads, answers and closes, and a client that
+  // connects and stays silent takes no slot during that second.
+  setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &one, sizeof one);
   int rc;
   if (ipv6) {
     sockaddr_in6 sa{};

@@ -68,6 +68,7 @@ struct HealthConn {
   int len = 0;          // bytes read, or the answer's length once answering
   int sent = 0;         // bytes of the answer written
   bool answering = false;
+  bool drained = false;  // the last read took all that had come
   Millis deadline = 0;
   uint64_t seq = 0;     // accept order: the lowest is evicted first
   char buf[kHealthAnswerSize];  // the request, then the answer
