@@ -23,24 +23,33 @@ int Connect(int port) {
   return fd;
 }
 
-std::string RawExchange(int port, const std::string& bytes, Ms timeout) {
-  int fd = Connect(port);
-  if (fd < 0) return "";
+std::string ReadUntilClosed(int fd, Ms timeout, bool* closed) {
   auto end = Clock::now() + timeout;
-  if (!bytes.empty() && send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) < 0) {
-    // The server may answer and close before taking everything: read anyway.
-  }
   std::string out;
   char buf[4096];
+  if (closed) *closed = false;
   for (;;) {
     auto left = std::chrono::duration_cast<Ms>(end - Clock::now()).count();
     if (left <= 0) break;
     pollfd p = {fd, POLLIN, 0};
     if (poll(&p, 1, static_cast<int>(left)) <= 0) break;
     ssize_t n = recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
+    if (n <= 0) {
+      if (closed) *closed = true;
+      break;
+    }
     out.append(buf, static_cast<size_t>(n));
   }
+  return out;
+}
+
+std::string RawExchange(int port, const std::string& bytes, Ms timeout) {
+  int fd = Connect(port);
+  if (fd < 0) return "";
+  if (!bytes.empty() && send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) < 0) {
+    // The server may answer and close before taking everything: read anyway.
+  }
+  std::string out = ReadUntilClosed(fd, timeout);
   close(fd);
   return out;
 }

@@ -22,6 +22,9 @@ inline HttpAnswer Get(int port, const std::string& path) { return Http(port, "GE
 std::string RawExchange(int port, const std::string& bytes, Ms timeout = Ms(3000));
 // A connected socket, or -1.
 int Connect(int port);
+// Reads fd until the peer closes or resets it (then *closed is true) or
+// timeout passes; returns what came.
+std::string ReadUntilClosed(int fd, Ms timeout, bool* closed = nullptr);
 
 // A unix datagram socket bound at a path in dir (NOTIFY_SOCKET=path()).
 class NotifyListener {

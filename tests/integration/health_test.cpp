@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <thread>
 
+#include "fault_storm.h"
 #include "harness.h"
 #include "health_support.h"
 #include "sidecar_support.h"
@@ -151,6 +153,56 @@ TEST(Health, ErrorsHeadAndListenForms) {
   for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) got.append(buf, n);
   close(fd);
   EXPECT_EQ(0u, got.find("HTTP/1.1 200 OK")) << got;
+
+  ASSERT_TRUE(run.go.Send("exit"));
+  EXPECT_EQ(0, cinit.Wait().status()) << cinit.Describe();
+}
+
+// TCP_DEFER_ACCEPT (README "Decisions"): the kernel keeps a connection that
+// has sent nothing to itself for about a second, so it takes none of
+// cinit's descriptors or slots; then cinit takes it and its 2 s deadline
+// starts. A request sent after that second is still answered, and a
+// connection that never sends is closed by cinit 2 s after it took it
+// (about 3 s after the connect), not held.
+TEST(Health, LateRequestAnsweredSilentConnectionClosed) {
+  CINIT_REQUIRE_ROOT();
+  SidecarRun run;
+  int port = FreeTcpPort();
+  Cinit cinit(run.MakeOptions({"--health-listen", "127.0.0.1:" + std::to_string(port), "--", "sh", "-c",
+                               "echo up > $EV; read x < $GO"}));
+  ASSERT_TRUE(cinit.started()) << cinit.error();
+  run.ev.Watch(cinit);
+  ASSERT_TRUE(run.ev.WaitForLine("up")) << cinit.Describe();
+  ASSERT_TRUE(WaitUntil([&] { return Get(port, "/livez").code == 200; })) << cinit.Describe();
+  int fds_before = -1;
+  ASSERT_TRUE(WaitUntil([&] {
+    fds_before = hard::FdCount(cinit.pid());
+    return fds_before > 0;
+  }));
+
+  auto start = Clock::now();
+  int late = Connect(port), silent = Connect(port);
+  ASSERT_GE(late, 0);
+  ASSERT_GE(silent, 0);
+  // Half a second in: both still wait in the kernel, not in cinit.
+  std::this_thread::sleep_for(Ms(500));  // the clients' silence is what is tested
+  EXPECT_EQ(fds_before, hard::FdCount(cinit.pid())) << "a silent connection took a descriptor of cinit";
+  std::this_thread::sleep_for(Ms(1000));
+  std::string req = "GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  ASSERT_EQ(static_cast<ssize_t>(req.size()), send(late, req.data(), req.size(), MSG_NOSIGNAL));
+  bool closed = false;
+  std::string got = ReadUntilClosed(late, Ms(3000), &closed);
+  EXPECT_EQ(0u, got.find("HTTP/1.1 200 OK")) << "request sent 1.5 s after the connect: " << got;
+  EXPECT_TRUE(closed);
+  got = ReadUntilClosed(silent, Ms(6000), &closed);
+  double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  EXPECT_TRUE(closed) << "a silent connection was not closed within 7.5 s";
+  EXPECT_EQ("", got);
+  EXPECT_GE(secs, 1.9) << "a silent connection was closed before its 2 s deadline";
+  EXPECT_LE(secs, 5.5) << "a silent connection was held past the ~1 s deferral + the 2 s deadline";
+  close(late);
+  close(silent);
+  EXPECT_TRUE(WaitUntil([&] { return hard::FdCount(cinit.pid()) == fds_before; }));
 
   ASSERT_TRUE(run.go.Send("exit"));
   EXPECT_EQ(0, cinit.Wait().status()) << cinit.Describe();
