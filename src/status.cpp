@@ -275,10 +275,12 @@ void WriteStateFile(StateFile* sf, const char* text, int len) {
   int fd = -1;
   // O_EXCL (which implies not following a symlink at that name) rather than
   // O_TRUNC: a planted symlink, fifo or hard link at state.new is removed
-  // and the file created anew, never written through.
-  for (int attempt = 0; attempt < 2 && fd < 0; attempt++) {
+  // and the file created anew, never written through. A state.new that is
+  // gone before it could be removed (another cinit sharing the directory
+  // renamed it) is no error: the next attempt creates it.
+  for (int attempt = 0; attempt < 3 && fd < 0; attempt++) {
     fd = openat(sf->dir_fd, "state.new", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0 && errno == EEXIST && unlinkat(sf->dir_fd, "state.new", 0) != 0) break;
+    if (fd < 0 && (errno != EEXIST || (unlinkat(sf->dir_fd, "state.new", 0) != 0 && errno != ENOENT))) break;
   }
   bool ok = fd >= 0;
   if (ok) {
