@@ -28,7 +28,7 @@ long long MsBetween(Clock::time_point from, Clock::time_point to) {
 std::string OrderedSidecar(const SidecarRun& run, const std::string& name, const std::string& on_term) {
   return name + " ready=file:" + run.dir.Path(name + ".ready") + " -- sh -c '" + "trap \"echo " + name +
          "-term > $EV; " + on_term + "\" TERM; echo " + name + "-start > $EV; touch $D/" + name +
-         ".ready; read x < $HOLD'";
+         ".ready; while :; do sleep 0.1; done'";
 }
 
 TEST(SidecarLifecycle, StartOrderAndReverseStop) {
@@ -80,10 +80,10 @@ TEST(SidecarLifecycle, SidecarOutlivesMainAndKeepsRestarting) {
   auto options = run.MakeOptions(
       {"--sidecar",
        "side backoff=100ms -- sh -c 'trap \"echo side-term > $EV; exit 0\" TERM; "
-       "echo \"side-start $$\" > $EV; read x < $HOLD'",
+       "echo \"side-start $$\" > $EV; while :; do sleep 0.1; done'",
        "--", "sh", "-c",
        "trap 'echo main-term > $EV; read y < $GO; echo main-exit > $EV; exit 0' TERM; "
-       "echo main-start > $EV; read x < $HOLD"});
+       "echo main-start > $EV; while :; do sleep 0.1; done"});
   Cinit cinit(options);
   ASSERT_TRUE(cinit.started()) << cinit.error();
   run.ev.Watch(cinit);
@@ -128,7 +128,7 @@ TEST(SidecarLifecycle, StopSignalAndStopTimeout) {
   auto options = run.MakeOptions(
       {"--sidecar",
        "polite stop-signal=USR1 -- sh -c 'trap \"echo polite-term > $EV\" TERM; "
-       "trap \"echo polite-usr1 > $EV; exit 0\" USR1; echo polite-start > $EV; read x < $HOLD'",
+       "trap \"echo polite-usr1 > $EV; exit 0\" USR1; echo polite-start > $EV; while :; do sleep 0.1; done'",
        "--sidecar",
        "stubborn stop-timeout=500ms -- sh -c 'trap \"\" TERM; echo stubborn-start > $EV; read x < $HOLD'",  //
        "--", "sh", "-c", "read x < $GO; exit 0"});
@@ -156,9 +156,7 @@ TEST(SidecarLifecycle, StopSignalAndStopTimeout) {
 TEST(SidecarLifecycle, WholeStopFitsInGrace) {
   CINIT_REQUIRE_ROOT();
   const std::string ignoring_main = "trap '' TERM; echo main-start > $EV; read x < $HOLD";
-  // Not "read x < $HOLD": a TERM that lands between dash's check for
-  // pending traps and its read(2) leaves it blocked for good (seen once under
-  // CI load). A short sleep loop reaches a command boundary within 0.1 s.
+  // A sleep loop, not `read x < $HOLD`, where the trap must run (see sidecar_support.h).
   const std::string obeying_main = "trap 'exit 0' TERM; echo main-start > $EV; while :; do sleep 0.1; done";
   struct Case {
     const char* what;
@@ -195,7 +193,7 @@ TEST(SidecarLifecycle, TermDuringStartupStopsWhatStarted) {
   auto options = run.MakeOptions(
       {"--sidecar",
        "gate ready=file:" + run.dir.Path("never") + " -- sh -c '" +
-           "trap \"echo gate-term > $EV; exit 0\" TERM; echo gate-up > $EV; read x < $HOLD'",
+           "trap \"echo gate-term > $EV; exit 0\" TERM; echo gate-up > $EV; while :; do sleep 0.1; done'",
        "--", "sh", "-c", "touch $D/main-ran"});
   Cinit cinit(options);
   ASSERT_TRUE(cinit.started()) << cinit.error();
@@ -215,7 +213,7 @@ TEST(SidecarLifecycle, FailingInitTaskAbortsStartup) {
   SidecarRun run;
   auto options = run.MakeOptions(
       {"--sidecar",
-       "early -- sh -c 'trap \"echo early-term > $EV; exit 0\" TERM; echo early-start > $EV; read x < $HOLD'",
+       "early -- sh -c 'trap \"echo early-term > $EV; exit 0\" TERM; echo early-start > $EV; while :; do sleep 0.1; done'",
        "--init", "migrate -- sh -c 'read x < $GO; exit 7'",                   //
        "--sidecar", "late -- sh -c 'echo late-start > $EV; read x < $HOLD'",  //
        "--", "sh", "-c", "touch $D/main-ran"});

@@ -154,7 +154,7 @@ TEST(SidecarOutput, BlockedStdoutDoesNotBlockCinit) {
       {"--log-prefix",                                                              //
        "--sidecar", "flood -- sh -c 'echo flood-start > $EV; exec yes flooding'",  //
        "--sidecar", "ticker backoff=100ms -- sh -c 'echo tick > $EV; exit 0'",      //
-       "--", "sh", "-c", "trap 'echo main-usr1 > $EV; exit 0' USR1; echo main-start > $EV; read x < $HOLD"});
+       "--", "sh", "-c", "trap 'echo main-usr1 > $EV; exit 0' USR1; echo main-start > $EV; while :; do sleep 0.1; done"});
   options.fds = {{pipe_fds[1], 1}};  // replaces the harness's stdout file
   Cinit cinit(options);
   close(pipe_fds[1]);

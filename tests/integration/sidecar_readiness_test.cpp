@@ -127,7 +127,7 @@ TEST(SidecarReadiness, CriticalReadyTimeoutGives124) {
   auto options = run.MakeOptions(
       {"--sidecar",
        "slow critical ready=file:" + run.dir.Path("never") + " ready-timeout=500ms -- sh -c '" +
-           "trap \"echo slow-term > $EV; exit 0\" TERM; echo side-up > $EV; read x < $HOLD'",
+           "trap \"echo slow-term > $EV; exit 0\" TERM; echo side-up > $EV; while :; do sleep 0.1; done'",
        "--", "sh", "-c", "touch $D/main-ran"});
   auto started = Clock::now();
   Cinit cinit(options);

@@ -47,7 +47,7 @@ TEST(SidecarStatus, ProbesThroughTheLifecycle) {
       {"--sidecar",
        "web ready=file:" + run.dir.Path("web.ready") + " -- sh -c '" +
            "trap \"echo web-term > $EV; read y < $WEB_GO; exit 0\" TERM; "
-           "echo web-up > $EV; read x < $WEB_GO; touch $D/web.ready; read x < $HOLD'",
+           "echo web-up > $EV; read x < $WEB_GO; touch $D/web.ready; while :; do sleep 0.1; done'",
        "--sidecar",
        "flaky max-restarts=1 backoff=100ms -- sh -c '"
        "if [ -e $D/fail ]; then exit 1; fi; echo flaky-up > $EV; read x < $FLAKY_GO; exit 1'",

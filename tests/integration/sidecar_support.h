@@ -6,8 +6,11 @@
 // Conventions of the scripts the tests run under cinit (all /bin/sh):
 //   $D     the run's directory (files, markers)
 //   $EV    the event channel: every process writes one line per event
-//   $HOLD  a channel nobody ever writes: `read x < $HOLD` blocks forever
-//          (in the read builtin, so a TERM trap runs at once)
+//   $HOLD  a channel nobody ever writes: `read x < $HOLD` blocks forever.
+//          Not where a trap must run: a signal that lands between dash's
+//          check for pending traps and its read(2) leaves it blocked for
+//          good (seen under CI load). There `while :; do sleep 0.1; done`
+//          reaches a command boundary at once (cinit signals the group).
 //   $GO    a channel the test writes to release a waiting process
 // Every variable reaches the sidecars too: cinit passes its environment on.
 #pragma once
