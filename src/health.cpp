@@ -93,8 +93,8 @@ void Route(const HttpRequest& req, const StatusTable& table, bool stopping, Repl
 
 // Closes a connection and frees its slot.
 void Drop(HealthConn* c) {
-  if (c->fd >= 0) close(c->fd);
-  c->fd = -1;
+  if (c->open) close(c->fd);
+  c->open = false;
   c->len = 0;
   c->sent = 0;
   c->answering = false;
@@ -302,7 +302,7 @@ Result<int> HealthListen(const uint8_t* addr, bool ipv6, uint16_t port) {
 }
 
 short HealthEvents(const HealthConn& c) {
-  if (c.fd < 0) return 0;
+  if (!c.open) return 0;
   return c.answering ? POLLOUT : POLLIN;
 }
 
@@ -318,7 +318,7 @@ void HealthOnAccept(HealthServer* s, Millis now) {
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
         HealthConn* oldest = nullptr;
         for (auto& c : s->conns)
-          if (c.fd >= 0 && (!oldest || c.seq < oldest->seq)) oldest = &c;
+          if (c.open && (!oldest || c.seq < oldest->seq)) oldest = &c;
         if (oldest) {
           Drop(oldest);
           s->evicted++;
@@ -330,7 +330,7 @@ void HealthOnAccept(HealthServer* s, Millis now) {
     }
     HealthConn* slot = nullptr;
     for (auto& c : s->conns) {
-      if (c.fd < 0) {
+      if (!c.open) {
         slot = &c;
         break;
       }
@@ -338,11 +338,13 @@ void HealthOnAccept(HealthServer* s, Millis now) {
     }
     // Every slot taken: the oldest goes, so idle or slow clients can never
     // keep a real probe out.
-    if (slot->fd >= 0) {
+    if (slot->open) {
       Drop(slot);
       s->evicted++;
     }
+    slot->open = true;
     slot->fd = fd;
+    slot->buf = s->bufs[slot - s->conns];
     slot->seq = s->next_seq++;
     slot->deadline = now + kHealthDeadline;
     // The request often arrives with the connection: answer it now.
@@ -352,7 +354,7 @@ void HealthOnAccept(HealthServer* s, Millis now) {
 
 void HealthOnEvent(HealthServer* s, int slot, short revents, Millis) {
   HealthConn* c = &s->conns[slot];
-  if (c->fd < 0 || !revents) return;
+  if (!c->open || !revents) return;
   if (c->answering) {
     if (revents & (POLLOUT | POLLERR | POLLHUP)) SendAnswer(c);
     return;
@@ -363,12 +365,12 @@ void HealthOnEvent(HealthServer* s, int slot, short revents, Millis) {
 Millis HealthDeadline(const HealthServer& s) {
   Millis t = s.paused_until;
   for (const auto& c : s.conns)
-    if (c.fd >= 0 && (!t || c.deadline < t)) t = c.deadline;
+    if (c.open && (!t || c.deadline < t)) t = c.deadline;
   return t;
 }
 
 void HealthOnTimer(HealthServer* s, Millis now) {
   if (s->paused_until && now >= s->paused_until) s->paused_until = 0;
   for (auto& c : s->conns)
-    if (c.fd >= 0 && now >= c.deadline) Drop(&c);
+    if (c.open && now >= c.deadline) Drop(&c);
 }

@@ -63,25 +63,33 @@ int FormatStatusJson(const StatusTable& table, bool stopping, char* buf, int siz
 // and whether shutdown has begun.
 using HealthSnapshot = void (*)(void* ctx, StatusTable* table, bool* stopping);
 
+// The slots' bookkeeping is dense and their buffers apart, so the loop's
+// scans of the slots read one page, and a buffer's pages are touched only
+// once a connection uses it (on kernels without a shared zero page even a
+// read of untouched .bss costs resident memory). Every field's empty state
+// is zero, so a global HealthServer needs no constructor and stays in .bss:
+// fd means something only while `open`.
 struct HealthConn {
-  int fd = -1;
+  bool open = false;
+  int fd = 0;
   int len = 0;          // bytes read, or the answer's length once answering
   int sent = 0;         // bytes of the answer written
   bool answering = false;
   bool drained = false;  // the last read took all that had come
   Millis deadline = 0;
   uint64_t seq = 0;     // accept order: the lowest is evicted first
-  char buf[kHealthAnswerSize];  // the request, then the answer
+  char* buf = nullptr;  // kHealthAnswerSize bytes: the request, then the answer
 };
 
 struct HealthServer {
-  int listen_fd = -1;
+  int listen_fd = 0;  // set before the loop starts (-1: no endpoint)
   uint64_t next_seq = 0;
   uint32_t evicted = 0;     // connections closed to make room
   Millis paused_until = 0;  // out of descriptors: accept again at this time
   HealthSnapshot snapshot = nullptr;
   void* ctx = nullptr;
   HealthConn conns[kHealthMaxConns];
+  char bufs[kHealthMaxConns][kHealthAnswerSize] = {};  // conns[i].buf is bufs[i]
 };
 
 // Creates the listening socket (non-blocking, close-on-exec, SO_REUSEADDR)
