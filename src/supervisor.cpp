@@ -44,7 +44,10 @@ struct PollSet {
 // used: untouched, the rest never becomes resident memory.
 alignas(Proc) unsigned char g_proc_storage[sizeof(Proc) * (kMaxDecls + 1)];
 // The health endpoint's connection buffers: untouched until used.
-HealthServer g_health;
+// constinit: no constructor runs at start (it wrote every slot); all zero,
+// so it stays in .bss. The slots the loop scans fit in one page.
+constinit HealthServer g_health;
+static_assert(sizeof(g_health.conns) <= 4096, "the health slots the loop scans must stay dense");
 
 void HealthSnapshotOf(void* ctx, StatusTable* t, bool* stopping) {
   const World& w = *static_cast<const World*>(ctx);
