@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "format.h"
+#include "units.h"
 
 namespace {
 
@@ -163,10 +164,38 @@ void ReadRequest(HealthServer* s, HealthConn* c) {
   Answer(s, c, parsed, req);
 }
 
+// The absolute form of a request target, `http://host:port/path` (what a
+// request through a proxy carries), must be accepted too (RFC 9112 3.2.2).
+constexpr std::string_view kSchemes[] = {"http://", "https://"};
+
+// Whether t, the target so far, can still become an absolute form.
+bool CouldBeAbsoluteForm(std::string_view t) {
+  for (std::string_view scheme : kSchemes) {
+    size_t n = t.size() < scheme.size() ? t.size() : scheme.size();
+    if (StartsNoCase(t.substr(0, n), scheme.substr(0, n))) return true;
+  }
+  return false;
+}
+
+// The path an absolute-form target asks for: from the first '/' after a
+// non-empty host, or "/" when there is none. False if t is not one.
+bool AbsoluteFormPath(std::string_view t, std::string_view* path) {
+  for (std::string_view scheme : kSchemes) {
+    if (!StartsNoCase(t, scheme)) continue;
+    std::string_view rest = t.substr(scheme.size());
+    if (rest.empty() || rest[0] == '/') return false;  // no host
+    size_t slash = rest.find('/');
+    *path = slash == std::string_view::npos ? std::string_view("/") : rest.substr(slash);
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 HttpParse ParseHttpRequest(const char* d, int len, int capacity, HttpRequest* out) {
-  // Request line: METHOD SP /TARGET SP HTTP/1.D CRLF (a bare LF is accepted).
+  // Request line: METHOD SP TARGET SP HTTP/1.D CRLF (a bare LF is accepted);
+  // TARGET is /PATH or the absolute form.
   int i = 0;
   while (i < len && i <= 16 && d[i] >= 'A' && d[i] <= 'Z') i++;
   if (i == len) return NeedMore(len, capacity);
@@ -174,9 +203,12 @@ HttpParse ParseHttpRequest(const char* d, int len, int capacity, HttpRequest* ou
   std::string_view method(d, static_cast<size_t>(i));
   int target = ++i;
   while (i < len && d[i] > ' ' && d[i] < 0x7f) i++;
+  std::string_view t(d + target, static_cast<size_t>(i - target));
+  if (!t.empty() && t[0] != '/' && !CouldBeAbsoluteForm(t)) return HttpParse::kBad;
   if (i == len) return NeedMore(len, capacity);
-  if (d[i] != ' ' || i == target || d[target] != '/') return HttpParse::kBad;
-  int target_end = i++;
+  if (d[i++] != ' ' || t.empty()) return HttpParse::kBad;
+  std::string_view path = t;
+  if (t[0] != '/' && !AbsoluteFormPath(t, &path)) return HttpParse::kBad;
   static constexpr char kVersion[] = "HTTP/1.";
   for (int k = 0; k < 7; k++, i++) {
     if (i == len) return NeedMore(len, capacity);
@@ -207,9 +239,7 @@ HttpParse ParseHttpRequest(const char* d, int len, int capacity, HttpRequest* ou
       if (d[k] == '\r') return HttpParse::kBad;
   }
   out->method = method == "GET" ? HttpMethod::kGet : method == "HEAD" ? HttpMethod::kHead : HttpMethod::kOther;
-  int path_end = target;
-  while (path_end < target_end && d[path_end] != '?') path_end++;
-  out->path = std::string_view(d + target, static_cast<size_t>(path_end - target));
+  out->path = path.substr(0, path.find('?'));
   return HttpParse::kComplete;
 }
 

@@ -25,20 +25,6 @@ constexpr NamedSignal kNames[] = {
     {"PWR", SIGPWR},       {"SYS", SIGSYS},
 };
 
-char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool StartsNoCase(std::string_view a, std::string_view prefix) {
-  if (a.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); i++)
-    if (Lower(a[i]) != Lower(prefix[i])) return false;
-  return true;
-}
-
-bool EqualsNoCase(std::string_view a, const char* b) {
-  std::string_view bv(b);
-  return a.size() == bv.size() && StartsNoCase(a, bv);
-}
-
 Result<int> Bad(std::string_view text) {
   return Result<int>::Fail("unknown signal '%.*s': use a name like TERM or SIGUSR1, RTMIN+N, or a number 1-%d",
                            (int)text.size(), text.data(), SIGRTMAX);

@@ -31,23 +31,24 @@ Result<Millis> ParseDuration(std::string_view text) {
 }
 
 namespace {
-bool SameNoCase(std::string_view a, const char* b) {
-  std::string_view bv(b);
-  if (a.size() != bv.size()) return false;
-  for (size_t i = 0; i < a.size(); i++) {
-    char c = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
-    if (c != bv[i]) return false;
-  }
-  return true;
-}
+char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 }  // namespace
 
 Result<bool> ParseBool(std::string_view text) {
   static constexpr const char* kTrue[] = {"1", "true", "yes", "on"};
   static constexpr const char* kFalse[] = {"0", "false", "no", "off", ""};
   for (const char* t : kTrue)
-    if (SameNoCase(text, t)) return Result<bool>::Ok(true);
+    if (EqualsNoCase(text, t)) return Result<bool>::Ok(true);
   for (const char* f : kFalse)
-    if (SameNoCase(text, f)) return Result<bool>::Ok(false);
+    if (EqualsNoCase(text, f)) return Result<bool>::Ok(false);
   return Result<bool>::Fail("'%.*s' is not a yes/no value: use 1 or 0", (int)text.size(), text.data());
 }
+
+bool StartsNoCase(std::string_view a, std::string_view prefix) {
+  if (a.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); i++)
+    if (Lower(a[i]) != Lower(prefix[i])) return false;
+  return true;
+}
+
+bool EqualsNoCase(std::string_view a, std::string_view b) { return a.size() == b.size() && StartsNoCase(a, b); }

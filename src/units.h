@@ -1,5 +1,5 @@
-// Values users type: durations ("250ms", "5s", "2m", bare seconds) and
-// small unsigned numbers. Pure functions; tested in tests/unit/units_test.cpp.
+// Values users type: durations ("250ms", "5s", "2m", bare seconds),
+// small unsigned numbers and words compared without case. Pure functions; tested in tests/unit/units_test.cpp.
 #pragma once
 
 #include <cstdint>
@@ -17,3 +17,7 @@ Result<Millis> ParseDuration(std::string_view text);
 Result<uint32_t> ParseUnsigned(std::string_view text, uint32_t max);
 // "1", "true", "yes", "on" / "0", "false", "no", "off", "" (case-insensitive).
 Result<bool> ParseBool(std::string_view text);
+
+// ASCII case-insensitive comparisons (signal names, words, URL schemes).
+bool StartsNoCase(std::string_view a, std::string_view prefix);
+bool EqualsNoCase(std::string_view a, std::string_view b);

@@ -2,7 +2,9 @@
 // (ParseHttpRequest, AnswerHttp in src/health.h), against a reference
 // written from the grammar in health.h/health.cpp, not from the code:
 //   request line  METHOD SP TARGET SP "HTTP/1." DIGIT [CR] LF, METHOD 1-16
-//                 of A-Z, TARGET "/" then visible ASCII (no space);
+//                 of A-Z, TARGET "/" then visible ASCII (no space), or
+//                 "http://" / "https://" (any case), a host (not starting
+//                 with '/') and an optional "/..." (the path; "/" if none);
 //   header lines  up to an empty line ([CR] LF); each non-empty one has a
 //                 name, then ':'; no control byte but a tab, a CR only
 //                 right before the LF.
@@ -44,6 +46,29 @@ bool Upper(char c) { return c >= 'A' && c <= 'Z'; }
 bool Visible(char c) { return c > ' ' && c < 0x7f; }
 bool Control(char c) { return (static_cast<unsigned char>(c) < ' ' && c != '\t') || c == 0x7f; }
 
+char Lower(char c) { return Upper(c) ? static_cast<char>(c + 32) : c; }
+
+// "http://" or "https://" in any case at the start of t: its length, or 0.
+size_t SchemeLength(std::string_view t) {
+  for (std::string_view s : {std::string_view("http://"), std::string_view("https://")}) {
+    if (t.size() < s.size()) continue;
+    size_t k = 0;
+    while (k < s.size() && Lower(t[k]) == s[k]) k++;
+    if (k == s.size()) return k;
+  }
+  return 0;
+}
+
+// Whether t could still grow into "http://" or "https://" (any case) and more.
+bool AbsolutePrefix(std::string_view t) {
+  for (std::string_view s : {std::string_view("http://"), std::string_view("https://")}) {
+    size_t k = 0;
+    while (k < s.size() && k < t.size() && Lower(t[k]) == s[k]) k++;
+    if (k == s.size() || k == t.size()) return true;
+  }
+  return false;
+}
+
 // The request line in d (without its LF): valid or not. When there is no LF
 // yet, whether d could still begin one.
 bool RequestLine(std::string_view d, bool complete, RefResult* r) {
@@ -56,11 +81,18 @@ bool RequestLine(std::string_view d, bool complete, RefResult* r) {
   r->method = d.substr(0, mlen);
   size_t t = ++i;
   while (i < d.size() && Visible(d[i])) i++;
-  if (i > t && d[t] != '/') return false;
+  std::string_view target = d.substr(t, i - t);
+  if (!target.empty() && target[0] != '/' && !AbsolutePrefix(target)) return false;
   if (i == d.size()) return !complete;
   if (i == t || d[i] != ' ') return false;
-  std::string_view target = d.substr(t, i - t);
-  r->path = target.substr(0, target.find('?'));
+  std::string_view path = target;
+  if (target[0] != '/') {
+    size_t scheme = SchemeLength(target);
+    if (!scheme || scheme == target.size() || target[scheme] == '/') return false;  // no host
+    size_t slash = target.find('/', scheme);
+    path = slash == std::string_view::npos ? "/" : target.substr(slash);
+  }
+  r->path = path.substr(0, path.find('?'));
   std::string_view rest = d.substr(i + 1);
   std::string_view version = "HTTP/1.";
   for (size_t k = 0; k < rest.size() && k < version.size(); k++)
@@ -183,7 +215,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case HttpParse::kComplete:
       FUZZ_REQUIRE(want.verdict == Ref::kComplete);
       FUZZ_REQUIRE(req.path == want.path);
-      FUZZ_REQUIRE(req.path.data() >= d.data() && req.path.data() + req.path.size() <= d.data() + len);
+      // Into the request, but for the "/" of an absolute form without a path.
+      FUZZ_REQUIRE(req.path == "/" ||
+                   (req.path.data() >= d.data() && req.path.data() + req.path.size() <= d.data() + len));
       FUZZ_REQUIRE(req.method == (want.method == "GET"    ? HttpMethod::kGet
                                   : want.method == "HEAD" ? HttpMethod::kHead
                                                           : HttpMethod::kOther));

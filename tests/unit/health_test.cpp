@@ -56,6 +56,25 @@ TEST(HttpParser, MethodsQueryBareLf) {
   EXPECT_EQ(HttpMethod::kOther, r.method);
 }
 
+// A server must take the absolute form too (RFC 9112 3.2.2): its path counts.
+TEST(HttpParser, AbsoluteFormTarget) {
+  HttpRequest r;
+  std::string proxy = "GET http://10.0.0.1:8080/readyz/web?x=1 HTTP/1.1\r\n\r\n";  // r.path points into it
+  EXPECT_EQ(HttpParse::kComplete, Parse(proxy, &r));
+  EXPECT_EQ("/readyz/web", r.path);
+  std::string upper = "GET HTTPS://pod/livez HTTP/1.1\r\n\r\n";
+  EXPECT_EQ(HttpParse::kComplete, Parse(upper, &r));
+  EXPECT_EQ("/livez", r.path);
+  EXPECT_EQ(HttpParse::kComplete, Parse("GET http://pod HTTP/1.1\r\n\r\n", &r));
+  EXPECT_EQ("/", r.path);  // not a pointer into the request
+  EXPECT_EQ(HttpParse::kBad, Parse("GET http:///livez HTTP/1.1\r\n\r\n", &r));  // no host
+  EXPECT_EQ(HttpParse::kBad, Parse("GET ftp://pod/livez HTTP/1.1\r\n\r\n", &r));
+  EXPECT_EQ(HttpParse::kBad, Parse("GET http:// HTTP/1.1\r\n\r\n", &r));
+  EXPECT_EQ(HttpParse::kBad, Parse("OPTIONS * HTTP/1.1\r\n\r\n", &r));
+  EXPECT_EQ(200, Code(Get("http://pod:8080/readyz", Sample())));
+  EXPECT_EQ(404, Code(Get("http://pod:8080", Sample())));
+}
+
 TEST(HttpParser, IncompleteUntilTheBlankLine) {
   HttpRequest r;
   std::string full = "GET /livez HTTP/1.1\r\nHost: x\r\n\r\n";
