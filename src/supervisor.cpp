@@ -42,7 +42,9 @@ struct PollSet {
 
 // Room for every process cinit may supervise, constructed only as far as
 // used: untouched, the rest never becomes resident memory.
-alignas(Proc) unsigned char g_proc_storage[sizeof(Proc) * (kMaxDecls + 1)];
+// Page-aligned, so that the small fields of the first entries do not
+// straddle a page boundary (each Proc is about 17 KiB, mostly buffers).
+alignas(4096) unsigned char g_proc_storage[sizeof(Proc) * (kMaxDecls + 1)];
 // The health endpoint's connection buffers: untouched until used.
 // constinit: no constructor runs at start (it wrote every slot); all zero,
 // so it stays in .bss. The slots the loop scans fit in one page.
