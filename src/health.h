@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "clock.h"
 #include "result.h"
 #include "status.h"
 #include "units.h"
@@ -99,7 +100,7 @@ Result<int> HealthListen(const uint8_t* addr, bool ipv6, uint16_t port);
 // Loop hooks. The listening socket is polled for POLLIN (unless paused);
 // each connection for what HealthEvents says.
 short HealthEvents(const HealthConn& c);     // POLLIN or POLLOUT; 0: not open
-void HealthOnAccept(HealthServer* s, Millis now);
+void HealthOnAccept(HealthServer* s, Clock* clock);
 void HealthOnEvent(HealthServer* s, int slot, short revents, Millis now);
 Millis HealthDeadline(const HealthServer& s);  // earliest; 0 when no connection is open
 void HealthOnTimer(HealthServer* s, Millis now);

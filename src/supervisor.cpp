@@ -185,12 +185,17 @@ bool DrainSignals(World* w, Clock* clock) {
   return child;
 }
 
-void HandleDescriptor(World* w, const PollSet& ps, int k, Millis now) {
+void HandleDescriptor(World* w, const PollSet& ps, int k, Clock* clock) {
   short rev = ps.fds[k].revents;
   if (!rev || ps.source[k] == Source::kSignals) return;
+  // The health listener reads the clock only for a connection it keeps.
+  if (ps.source[k] == Source::kHealthListen) {
+    HealthOnAccept(&g_health, clock);
+    return;
+  }
+  Millis now = clock->Get();
   switch (ps.source[k]) {
     case Source::kWatch: WatcherOnReadable(w->watcher, now); return;
-    case Source::kHealthListen: HealthOnAccept(&g_health, now); return;
     case Source::kHealthConn:
       // The slot may have been taken over by a newer connection this pass.
       if (g_health.conns[ps.proc[k]].fd == ps.fds[k].fd) HealthOnEvent(&g_health, ps.proc[k], rev, now);
@@ -287,7 +292,7 @@ int Supervise(const Plan& plan) {
       ReapChildren(&w, &clock);
       if (w.phase == Phase::kKilling && w.have_children && plan.pid1) SignalStrays(&w, SIGKILL);
     }
-    for (int k = 1; ready > 0 && k < ps.count; k++) HandleDescriptor(&w, ps, k, clock.Get());
+    for (int k = 1; ready > 0 && k < ps.count; k++) HandleDescriptor(&w, ps, k, &clock);
   }
   for (int i = 0; i < w.count; i++) {
     if (!w.procs[i].prefixed) continue;

@@ -5,6 +5,7 @@
 // Everything is fixed-size: the loop never allocates.
 #pragma once
 
+#include "clock.h"
 #include "lifecycle.h"
 #include "liveness.h"
 #include "output.h"
@@ -74,17 +75,6 @@ struct World {
   bool told_failed = false;          // a failed upward send warns once
 };
 
-Millis Now();
-
-// The time, read at most once per loop pass and only if something needs it:
-// forwarding a signal or reaping an unknown orphan needs no clock at all.
-struct Clock {
-  Millis value = 0;
-  Millis Get() {
-    if (!value) value = Now();
-    return value;
-  }
-};
 
 // supervisor.cpp: the table the state file, the health endpoint and the
 // upward READY=1 are decided from.
