@@ -1246,23 +1246,27 @@ void bench_probes() {
         }
         ProcSnap b_exec = snap(ch.pid);
         // The three HTTP servers in a rotating order: whichever comes right
-        // after the exec block finds the caches cold.
+        // after the exec block finds the caches cold. A block's probes must
+        // all get `expect` (the server that answers nothing: -1).
+        auto http_block = [&](int to, int expect, std::vector<double>* wall) {
+            int bad = expect;
+            for (int i = 0; i < n; ++i) {
+                std::uint64_t t0 = now_ns();
+                int code = http_get(to, "/readyz");
+                wall->push_back(double(now_ns() - t0));
+                if (code != expect) bad = code;
+            }
+            return bad;
+        };
         bool snaps_ok = true;
-        for (int j = 0; j < 3; ++j) {
+        int bad = 200;
+        for (int j = 0; j < 3 && bad == 200; ++j) {
             switch ((done / block + j) % 3) {
                 case 0: {
                     ProcSnap b = snap(ch.pid);
                     auto tb = user_system_ticks(ch.pid);
                     long long c0 = self_cpu_ns();
-                    for (int i = 0; i < n; ++i) {
-                        std::uint64_t t0 = now_ns();
-                        int code = http_get(port, "/readyz");
-                        wall_http.push_back(double(now_ns() - t0));
-                        if (code != 200) {
-                            stop_floors();
-                            return fail(fmt("GET /readyz answered %d", code));
-                        }
-                    }
+                    bad = http_block(port, 200, &wall_http);
                     prober_http += self_cpu_ns() - c0;
                     ProcSnap c = snap(ch.pid);
                     auto tc = user_system_ticks(ch.pid);
@@ -1270,35 +1274,29 @@ void bench_probes() {
                     http_sys_ticks += tc.second - tb.second;
                     snaps_ok = snaps_ok && b.ok && c.ok;
                     init_http += c.cpu_ns - b.cpu_ns;
+                    if (bad != 200) {
+                        stop_floors();
+                        return fail(fmt("GET /readyz answered %d", bad));
+                    }
                     break;
                 }
                 case 1: {
                     ProcSnap f0 = snap(floor.pid);
-                    for (int i = 0; i < n; ++i) {
-                        std::uint64_t t0 = now_ns();
-                        int code = http_get(floor_port, "/readyz");
-                        wall_floor.push_back(double(now_ns() - t0));
-                        if (code != 200) {
-                            stop_floors();
-                            return fail(fmt("the minimal HTTP server answered %d", code));
-                        }
-                    }
-                    ProcSnap f1 = snap(floor.pid);
-                    floor_cpu += f1.cpu_ns - f0.cpu_ns;
+                    bad = http_block(floor_port, 200, &wall_floor);
+                    floor_cpu += snap(floor.pid).cpu_ns - f0.cpu_ns;
                     break;
                 }
                 default: {
                     ProcSnap n0 = snap(bare.pid);
-                    for (int i = 0; i < n; ++i) {
-                        std::uint64_t t0 = now_ns();
-                        http_get(bare_port, "/readyz");  // closed unanswered: -1
-                        wall_bare.push_back(double(now_ns() - t0));
-                    }
-                    ProcSnap n1 = snap(bare.pid);
-                    bare_cpu += n1.cpu_ns - n0.cpu_ns;
+                    bad = http_block(bare_port, -1, &wall_bare) == -1 ? 200 : 0;
+                    bare_cpu += snap(bare.pid).cpu_ns - n0.cpu_ns;
                     break;
                 }
             }
+        }
+        if (bad != 200) {
+            stop_floors();
+            return fail("a minimal server did not answer as it should (200, or nothing)");
         }
         if (!a.ok || !b_exec.ok || !snaps_ok) {
             stop_floors();
