@@ -389,7 +389,7 @@ void HealthOnAccept(HealthServer* s, Clock* clock) {
   }
 }
 
-void HealthOnEvent(HealthServer* s, int slot, short revents, Millis) {
+void HealthOnEvent(HealthServer* s, int slot, short revents) {
   HealthConn* c = &s->conns[slot];
   if (!c->open || !revents) return;
   if (c->answering) {

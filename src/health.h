@@ -101,6 +101,6 @@ Result<int> HealthListen(const uint8_t* addr, bool ipv6, uint16_t port);
 // each connection for what HealthEvents says.
 short HealthEvents(const HealthConn& c);     // POLLIN or POLLOUT; 0: not open
 void HealthOnAccept(HealthServer* s, Clock* clock);
-void HealthOnEvent(HealthServer* s, int slot, short revents, Millis now);
+void HealthOnEvent(HealthServer* s, int slot, short revents);
 Millis HealthDeadline(const HealthServer& s);  // earliest; 0 when no connection is open
 void HealthOnTimer(HealthServer* s, Millis now);

@@ -188,21 +188,19 @@ bool DrainSignals(World* w, Clock* clock) {
 void HandleDescriptor(World* w, const PollSet& ps, int k, Clock* clock) {
   short rev = ps.fds[k].revents;
   if (!rev || ps.source[k] == Source::kSignals) return;
-  // The health listener reads the clock only for a connection it keeps.
-  if (ps.source[k] == Source::kHealthListen) {
-    HealthOnAccept(&g_health, clock);
-    return;
-  }
-  Millis now = clock->Get();
+  // Each handler reads the clock only if it needs the time: a probe
+  // answered on the spot does not.
   switch (ps.source[k]) {
-    case Source::kWatch: WatcherOnReadable(w->watcher, now); return;
+    case Source::kWatch: WatcherOnReadable(w->watcher, clock->Get()); return;
+    case Source::kHealthListen: HealthOnAccept(&g_health, clock); return;
     case Source::kHealthConn:
       // The slot may have been taken over by a newer connection this pass.
-      if (g_health.conns[ps.proc[k]].fd == ps.fds[k].fd) HealthOnEvent(&g_health, ps.proc[k], rev, now);
+      if (g_health.conns[ps.proc[k]].fd == ps.fds[k].fd) HealthOnEvent(&g_health, ps.proc[k], rev);
       return;
     case Source::kNotify: DrainNotify(w); return;
     default: break;
   }
+  Millis now = clock->Get();
   Proc* p = &w->procs[ps.proc[k]];
   const char* name = p->decl ? p->decl->name : "main";
   switch (ps.source[k]) {

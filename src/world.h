@@ -75,7 +75,6 @@ struct World {
   bool told_failed = false;          // a failed upward send warns once
 };
 
-
 // supervisor.cpp: the table the state file, the health endpoint and the
 // upward READY=1 are decided from.
 void BuildStatusTable(const World& w, StatusTable* t);
